@@ -1,0 +1,33 @@
+# The platform's image: web (gunicorn) and Celery worker run from it (docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_ENV=production
+
+# WeasyPrint renders PDFs with Pango; gettext compiles the translations; fonts for the PDFs.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+       fonts-dejavu-core gettext \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+# Build-time only: settings refuse production without a secret key, and these two commands need none.
+RUN DJANGO_SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789 \
+       python manage.py collectstatic --noinput --verbosity 0 \
+    && DJANGO_SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789 \
+       python manage.py compilemessages --verbosity 0
+
+RUN useradd --create-home --uid 1000 app \
+    && mkdir -p /app/media \
+    && chown -R app:app /app/media
+USER app
+
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]

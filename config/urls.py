@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/palmares/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("palmares.account_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves Swagger UI's start-up script as a file: the CSP forbids inline scripts.
+    path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("mystery_tests.api_urls")),
+    path("api/v1/", include("scoring.api_urls")),
+    path("api/v1/", include("palmares.api_urls")),
+    path("", include("mystery_tests.urls")),
+    path("", include("palmares.urls")),
+]
+
+# Under /api/ a URL that matches nothing still answers the contract's JSON error body.
+handler404 = "mystery_tests.exceptions.not_found"
+handler500 = "mystery_tests.exceptions.server_error"
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
