@@ -1,0 +1,340 @@
+"""The organiser administration of editions, categories, brands, entries and brand members.
+
+Saves and actions go through election.services so that a change of an input of the
+rankings (settings, entry status) is signalled exactly as anywhere else.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import selectors, services
+from .channels import CHANNELS
+from .forms import EntryStatusActionForm
+from .models import Brand, BrandMembership, Category, Edition, Entry
+
+# The organisers' administration carries the competition's name rather than Django's.
+admin.site.site_header = _("Customer Service of the Year — administration")
+admin.site.site_title = _("Customer Service of the Year")
+admin.site.index_title = _("Competition administration")
+
+
+def _changelist_link(model: str, query: str, label) -> str:
+    url = reverse(f"admin:election_{model}_changelist")
+    return format_html('<a href="{}?{}">{}</a>', url, query, label)
+
+
+class EditionStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("open", _("Open")),
+            ("frozen", _("Frozen, not yet public")),
+            ("published", _("Published")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "open":
+            return queryset.filter(frozen_at__isnull=True)
+        if self.value() == "frozen":
+            return queryset.filter(frozen_at__isnull=False).exclude(published_at__lte=now)
+        if self.value() == "published":
+            return queryset.filter(published_at__lte=now)
+        return queryset
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    fields = ["name", "slug", "entries_link"]
+    readonly_fields = ["entries_link"]
+    prepopulated_fields = {"slug": ("name",)}
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return selectors.categories_with_counts()
+
+    @admin.display(description=_("entries"))
+    def entries_link(self, obj: Category) -> str:
+        if not obj.pk:
+            return "—"
+        return _changelist_link("entry", f"category__id__exact={obj.pk}", getattr(obj, "n_entries", "…"))
+
+
+class EntryColumnsMixin:
+    """List columns for any admin whose rows belong to an entry (``obj.entry``): its brand and category."""
+
+    @admin.display(description=_("brand"), ordering="entry__brand__name")
+    def brand(self, obj) -> str:
+        return obj.entry.brand.name
+
+    @admin.display(description=_("category"), ordering="entry__category__name")
+    def category(self, obj) -> str:
+        return obj.entry.category.name
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "country",
+        "year",
+        "language",
+        "state",
+        "categories_link",
+        "n_entries_display",
+        "season",
+        "palmares_link",
+    ]
+    list_display_links = ["name"]
+    list_filter = [EditionStateFilter, "country", "year", "language"]
+    search_fields = ["name", "country"]
+    ordering = ["-year", "country"]
+    inlines = [CategoryInline]
+    readonly_fields = ["state", "palmares_link", "frozen_at", "published_at", "created_at", "updated_at"]
+    save_on_top = True
+    fieldsets = [
+        (None, {"fields": ["name", ("country", "year"), ("language", "time_zone")]}),
+        (
+            _("Season"),
+            {
+                "fields": [
+                    ("registration_opens_on", "registration_closes_on"),
+                    ("tests_start_on", "tests_end_on"),
+                    ("results_released_at", "appeals_close_at"),
+                    "ceremony_at",
+                ]
+            },
+        ),
+        (
+            _("Rules (METHODOLOGY §2)"),
+            {
+                "description": _(
+                    "These settings decide the results: they can no longer change once the edition is frozen."
+                ),
+                "fields": [
+                    ("threshold", "min_entrants", "completion"),
+                    tuple(f"quota_{c}" for c in CHANNELS),
+                    tuple(f"weight_{c}" for c in CHANNELS),
+                ],
+            },
+        ),
+        (
+            _("Publication"),
+            {"fields": [("state", "palmares_link"), ("frozen_at", "published_at"), ("created_at", "updated_at")]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return selectors.editions_with_counts()
+
+    @admin.display(description=_("state"))
+    def state(self, obj: Edition) -> str:
+        if obj.is_published:
+            return _("Published")
+        if obj.is_frozen:
+            return _("Frozen, not yet public")
+        return _("Open")
+
+    @admin.display(description=_("public palmarès"))
+    def palmares_link(self, obj: Edition) -> str:
+        if not obj.pk or not obj.is_published:
+            return "—"
+        url = f"/palmares/{obj.country.lower()}/{obj.year}/"  # a stable address (API.md "Stable page addresses")
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description=_("categories"), ordering="n_categories")
+    def categories_link(self, obj: Edition) -> str:
+        return _changelist_link("category", f"edition__id__exact={obj.pk}", obj.n_categories)
+
+    @admin.display(description=_("registered entries"), ordering="n_entries")
+    def n_entries_display(self, obj: Edition) -> str:
+        query = f"category__edition__id__exact={obj.pk}&status__exact=registered"
+        return _changelist_link("entry", query, obj.n_entries)
+
+    @admin.display(description=_("tests"))
+    def season(self, obj: Edition) -> str:
+        if obj.tests_start_on and obj.tests_end_on:
+            return f"{obj.tests_start_on:%d/%m/%Y} – {obj.tests_end_on:%d/%m/%Y}"
+        return "—"
+
+    def save_model(self, request, obj, form, change):
+        services.edition_save(edition=obj, changed_fields=form.changed_data)
+
+
+FROZEN_ENTRIES = _("The results of this edition are frozen (published): its entries can no longer change.")
+
+
+class EntryInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        edition = self.instance.edition if self.instance.edition_id else None
+        if edition is None or not edition.is_frozen:
+            return
+        for form in self.forms:
+            touched = {"brand", "status"} & set(form.changed_data)
+            if form.instance.pk is None and form.has_changed() or touched or form in self.deleted_forms:
+                raise ValidationError(FROZEN_ENTRIES)
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    formset = EntryInlineFormSet
+    fields = ["brand", "status", "status_reason"]
+    autocomplete_fields = ["brand"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("brand")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "edition", "entries_link", "n_registered"]
+    list_filter = ["edition"]
+    list_select_related = ["edition"]
+    search_fields = ["name", "slug", "edition__name"]
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ["edition"]
+    inlines = [EntryInline]
+    fields = ["edition", "name", "slug", "description"]
+
+    def get_queryset(self, request):
+        return selectors.categories_with_counts()
+
+    @admin.display(description=_("entries"), ordering="n_entries")
+    def entries_link(self, obj: Category) -> str:
+        return _changelist_link("entry", f"category__id__exact={obj.pk}", obj.n_entries)
+
+    @admin.display(description=_("registered"), ordering="n_registered")
+    def n_registered(self, obj: Category) -> int:
+        return obj.n_registered
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Entry:
+            return super().save_formset(request, form, formset, change)
+        # Entries go through the service so that the rankings learn about them.
+        formset.save(commit=False)
+        for entry in formset.deleted_objects:
+            entry.delete()
+        for entry in formset.new_objects:
+            services.entry_save(entry=entry, changed_fields=["brand", "status"])
+        for entry, changed in formset.changed_objects:
+            services.entry_save(entry=entry, changed_fields=changed)
+
+
+class BrandMembershipInline(admin.TabularInline):
+    model = BrandMembership
+    fields = ["user", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "website", "entries_link", "n_members"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ["name", "slug", "website", "logo"]
+    inlines = [BrandMembershipInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return selectors.brands_with_counts()
+
+    @admin.display(description=_("entries"), ordering="n_entries")
+    def entries_link(self, obj: Brand) -> str:
+        return _changelist_link("entry", f"brand__id__exact={obj.pk}", obj.n_entries)
+
+    @admin.display(description=_("members"), ordering="n_members")
+    def n_members(self, obj: Brand) -> int:
+        return obj.n_members
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ["brand", "category", "edition", "status", "status_reason", "updated_at"]
+    list_display_links = ["brand", "category"]
+    list_filter = ["status", "category__edition"]
+    search_fields = ["brand__name", "brand__slug", "category__name", "category__slug"]
+    autocomplete_fields = ["brand", "category"]
+    fields = ["category", "brand", "status", "status_reason"]
+    action_form = EntryStatusActionForm
+    actions = ["withdraw", "disqualify", "reinstate"]
+
+    def get_queryset(self, request):
+        return selectors.entries_listed()
+
+    @admin.display(description=_("edition"), ordering="category__edition")
+    def edition(self, obj: Entry) -> Edition:
+        return obj.category.edition
+
+    def save_model(self, request, obj, form, change):
+        services.entry_save(entry=obj, changed_fields=form.changed_data)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # A frozen edition's entries are part of a decided result: refuse the change with a clear message.
+        base_clean = form.clean
+
+        def clean(form_self):
+            cleaned = base_clean(form_self)
+            category = cleaned.get("category")
+            touched = {"category", "brand", "status"} & set(form_self.changed_data)
+            if category is not None and category.edition.is_frozen and (obj is None or touched):
+                raise ValidationError(FROZEN_ENTRIES)
+            return cleaned
+
+        form.clean = clean
+        return form
+
+    def _set_status(self, request, queryset: QuerySet[Entry], status: str) -> None:
+        reason = request.POST.get("reason", "").strip()
+        try:
+            n = services.entries_set_status(entries=list(queryset), status=status, reason=reason)
+        except services.EditionFrozen as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        label = Entry.Status(status).label
+        self.message_user(
+            request,
+            ngettext("%(n)d entry set to “%(status)s”.", "%(n)d entries set to “%(status)s”.", n)
+            % {"n": n, "status": label},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Withdraw the selected entries"))
+    def withdraw(self, request, queryset):
+        self._set_status(request, queryset, Entry.Status.WITHDRAWN)
+
+    @admin.action(description=_("Disqualify the selected entries"))
+    def disqualify(self, request, queryset):
+        self._set_status(request, queryset, Entry.Status.DISQUALIFIED)
+
+    @admin.action(description=_("Register the selected entries again"))
+    def reinstate(self, request, queryset):
+        self._set_status(request, queryset, Entry.Status.REGISTERED)
+
+
+@admin.register(BrandMembership)
+class BrandMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "user_email", "brand", "created_at"]
+    list_select_related = ["user", "brand"]
+    list_filter = ["brand"]
+    search_fields = ["user__username", "user__email", "brand__name", "brand__slug"]
+    autocomplete_fields = ["user", "brand"]
+
+    @admin.display(description=_("e-mail"), ordering="user__email")
+    def user_email(self, obj: BrandMembership) -> str:
+        return obj.user.email
