@@ -1,0 +1,541 @@
+"""The organiser administration of agencies, campaigns, grids, test results and file imports.
+
+Results are read-only here except for the quality review: excluding and restoring go through
+mystery_tests.review, grid changes through services.grid_recompute_scores, so the rankings hear
+of every change exactly as they do from the API.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from election.admin import EntryColumnsMixin
+
+from . import exports, review, selectors, services
+from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, ResultEvent, TestResult
+from .progress import progress_table
+
+
+# -- agencies ---------------------------------------------------------------------------------
+class AgencyMembershipInline(admin.TabularInline):
+    model = AgencyMembership
+    fields = ["user", "created_at"]
+    readonly_fields = ["created_at"]
+    raw_id_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "contact_email", "n_members", "n_campaigns"]
+    search_fields = ["name", "slug", "contact_email"]
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [AgencyMembershipInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_members_count=Count("memberships", distinct=True), n_campaigns_count=Count("campaigns", distinct=True)
+            )
+        )
+
+    @admin.display(description=_("members"), ordering="n_members_count")
+    def n_members(self, obj: Agency) -> int:
+        return obj.n_members_count
+
+    @admin.display(description=_("campaigns"), ordering="n_campaigns_count")
+    def n_campaigns(self, obj: Agency) -> str:
+        url = reverse("admin:mystery_tests_campaign_changelist")
+        return format_html('<a href="{}?agency__id__exact={}">{}</a>', url, obj.pk, obj.n_campaigns_count)
+
+
+# -- campaigns and their progress ---------------------------------------------------------------
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "edition", "agency", "starts_on", "ends_on", "status", "n_results", "progress_link"]
+    list_filter = ["status", "edition", "agency"]
+    list_select_related = ["edition", "agency"]
+    search_fields = ["agency__name", "edition__name"]
+    filter_horizontal = ["categories"]
+    readonly_fields = ["progress_link", "created_at"]
+    fields = ["edition", "agency", ("starts_on", "ends_on"), "status", "categories", "progress_link", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_results_count=Count("results"))
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="mystery_tests_campaign_progress",
+            )
+        ]
+        return urls + super().get_urls()
+
+    @admin.display(description=_("results"), ordering="n_results_count")
+    def n_results(self, obj: Campaign) -> int:
+        return getattr(obj, "n_results_count", 0)
+
+    @admin.display(description=_("progress"))
+    def progress_link(self, obj: Campaign) -> str:
+        if not obj.pk:
+            return "—"
+        url = reverse("admin:mystery_tests_campaign_progress", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Progress against quotas"))
+
+    def progress_view(self, request, pk: int):
+        campaign = self.get_object(request, str(pk))
+        if campaign is None or not self.has_view_permission(request, campaign):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, str(pk))
+        progress = progress_table(
+            selectors.campaign_progress(campaign=campaign), campaign.edition.channels, campaign.edition.completion
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": campaign,
+            "campaign": campaign,
+            "title": _("Progress of %(campaign)s") % {"campaign": campaign},
+            "channels": campaign.edition.channels,
+            **progress,
+        }
+        return TemplateResponse(request, "admin/mystery_tests/campaign/progress.html", context)
+
+
+# -- the grid ---------------------------------------------------------------------------------
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        model = Criterion
+        fields = ["edition", "channel", "code", "label", "weight", "position"]
+
+    def clean(self):
+        cleaned = super().clean()
+        edition = cleaned.get("edition") or (self.instance.edition if self.instance.pk else None)
+        if edition is not None and edition.is_frozen:
+            raise ValidationError(
+                _("The results of this edition are frozen (published): its grid can no longer change.")
+            )
+        return cleaned
+
+
+GRID_FIELDS = ("edition", "channel", "code", "weight")
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    form = CriterionForm
+    list_display = ["code", "label", "channel", "weight", "position", "edition"]
+    list_filter = ["edition", "channel"]
+    list_select_related = ["edition"]
+    search_fields = ["code", "label"]
+    ordering = ["edition", "channel", "position", "id"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.edition.is_frozen)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.edition.is_frozen)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or any(f in form.changed_data for f in GRID_FIELDS):
+            self._recompute(request, obj.edition)
+
+    def delete_model(self, request, obj):
+        edition = obj.edition
+        super().delete_model(request, obj)
+        self._recompute(request, edition)
+
+    def delete_queryset(self, request, queryset):
+        editions = {c.edition for c in queryset.select_related("edition")}
+        frozen = [e for e in editions if e.is_frozen]
+        if frozen:
+            self.message_user(
+                request,
+                _("The grid of a frozen (published) edition can no longer change: nothing was deleted."),
+                messages.ERROR,
+            )
+            return
+        super().delete_queryset(request, queryset)
+        for edition in editions:
+            self._recompute(request, edition)
+
+    def _recompute(self, request, edition) -> None:
+        changed = services.grid_recompute_scores(edition=edition)
+        self.message_user(
+            request,
+            ngettext(
+                "The grid of %(edition)s changed: %(n)d stored test score was recomputed.",
+                "The grid of %(edition)s changed: %(n)d stored test scores were recomputed.",
+                changed,
+            )
+            % {"edition": edition, "n": changed},
+            messages.SUCCESS,
+        )
+
+
+# -- test results and their review ---------------------------------------------------------------
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
+        help_text=_("Kept in each test's history, with your name and the time."),
+    )
+
+
+class OptionalReasonForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
+        required=False,
+        help_text=_("Optional; kept in each test's history, with your name and the time."),
+    )
+
+
+class ResultEventInline(admin.TabularInline):
+    model = ResultEvent
+    fields = ["at", "kind", "user", "reason", "replaced_version"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = _("history entry")
+    verbose_name_plural = _("history (replacements, exclusions, restores)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("replaced version"))
+    def replaced_version(self, event: ResultEvent) -> str:
+        if not event.data:
+            return "—"
+        return format_html_join(", ", "{}: {}", ((k, v) for k, v in sorted(event.data.items())))
+
+
+class EditionFilter(admin.SimpleListFilter):
+    title = _("edition")
+    parameter_name = "edition"
+
+    def lookups(self, request, model_admin):
+        from election.models import Edition
+
+        return [(e.pk, str(e)) for e in Edition.objects.order_by("-year", "country")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(campaign__edition_id=self.value()) if self.value() else queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    """Categories of the chosen edition (all categories would be a very long list)."""
+
+    title = _("category")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        from election.models import Category
+
+        categories = Category.objects.select_related("edition").order_by("edition", "name")
+        edition = request.GET.get("edition")
+        if edition and edition.isdigit():
+            categories = categories.filter(edition_id=edition)
+        return [(c.pk, f"{c.name} ({c.edition.year})") for c in categories]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(entry__category_id=self.value()) if self.value() else queryset
+
+
+class EntryFilter(admin.SimpleListFilter):
+    """Entries of the chosen category (or edition), named by brand and category in one query."""
+
+    title = _("entry")
+    parameter_name = "entry"
+
+    def lookups(self, request, model_admin):
+        from election.models import Entry
+
+        entries = Entry.objects.select_related("brand", "category__edition").order_by(
+            "category__edition", "category__name", "brand__name"
+        )
+        category, edition = request.GET.get("category", ""), request.GET.get("edition", "")
+        if category.isdigit():
+            entries = entries.filter(category_id=category)
+        elif edition.isdigit():
+            entries = entries.filter(category__edition_id=edition)
+        return [(e.pk, f"{e.brand.name} — {e.category.name} ({e.category.edition.year})") for e in entries]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(entry_id=self.value()) if self.value() else queryset
+
+
+@admin.register(TestResult)
+class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
+    list_display = [
+        "external_id",
+        "agency",
+        "brand",
+        "category",
+        "channel",
+        "performed_at",
+        "reached",
+        "score_display",
+        "excluded",
+        "version",
+    ]
+    list_filter = [
+        EditionFilter,
+        CategoryFilter,
+        EntryFilter,
+        "channel",
+        "agency",
+        "excluded",
+    ]
+    list_select_related = ["agency", "entry__brand", "entry__category"]
+    search_fields = ["external_id", "entry__brand__name", "entry__brand__slug"]
+    ordering = ["-id"]
+    show_full_result_count = False
+    actions = ["exclude_results", "restore_results", "export_results_csv"]
+    inlines = [ResultEventInline]
+    change_form_template = "admin/mystery_tests/testresult/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["external_id", "agency", "campaign", "entry", "channel", "performed_at", "version"]}),
+        (_("Measure"), {"fields": ["reached", "wait_seconds", "response_hours", "points_table", "score", "comment"]}),
+        (_("Review"), {"fields": ["excluded", "exclusion_reason", "excluded_at", "excluded_by"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
+    ]
+    readonly_fields = [
+        "external_id",
+        "agency",
+        "campaign",
+        "entry",
+        "channel",
+        "performed_at",
+        "version",
+        "reached",
+        "wait_seconds",
+        "response_hours",
+        "points_table",
+        "score",
+        "comment",
+        "excluded",
+        "exclusion_reason",
+        "excluded_at",
+        "excluded_by",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_queryset(self, request):
+        # One select_related for every page: Django skips list_select_related when one is already set.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("agency", "entry__brand", "entry__category", "campaign__edition", "excluded_by")
+        )
+
+    # Results come from agencies only: the admin neither adds, edits nor deletes them.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("mystery_tests.change_testresult")
+
+    @admin.display(description=_("score /20"), ordering="score")
+    def score_display(self, obj: TestResult) -> str:
+        return f"{obj.score:.2f}"
+
+    @admin.display(description=_("points"))
+    def points_table(self, obj: TestResult) -> str:
+        if not obj.scores:
+            return "—"
+        return format_html(
+            "<table><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", sorted(obj.scores.items())),
+        )
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_review"] = self.has_review_permission(request)
+        context["action_checkbox_name"] = ACTION_CHECKBOX_NAME
+        context["changelist_url"] = reverse("admin:mystery_tests_testresult_changelist")
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    @admin.action(description=_("Export results (CSV)"), permissions=["view"])
+    def export_results_csv(self, request, queryset):
+        # Formula-looking cells are neutralised in exports.results_csv (agencies write comments and ids).
+        response = HttpResponse(exports.results_csv(results=queryset), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="test-results.csv"'
+        return response
+
+    @admin.action(description=_("Exclude the selected tests (with a reason)"), permissions=["review"])
+    def exclude_results(self, request, queryset):
+        return self._review(
+            request,
+            queryset.filter(excluded=False),
+            form_class=ReasonForm,
+            action="exclude_results",
+            title=_("Exclude tests"),
+            run=lambda ids, reason: review.results_exclude(result_ids=ids, user=request.user, reason=reason),
+            done=lambda n: ngettext("%(n)d test excluded.", "%(n)d tests excluded.", n) % {"n": n},
+            nothing=_("The selected tests are already excluded."),
+        )
+
+    @admin.action(description=_("Restore the selected excluded tests"), permissions=["review"])
+    def restore_results(self, request, queryset):
+        return self._review(
+            request,
+            queryset.filter(excluded=True),
+            form_class=OptionalReasonForm,
+            action="restore_results",
+            title=_("Restore tests"),
+            run=lambda ids, reason: review.results_restore(result_ids=ids, user=request.user, reason=reason),
+            done=lambda n: ngettext("%(n)d test restored.", "%(n)d tests restored.", n) % {"n": n},
+            nothing=_("None of the selected tests is excluded."),
+        )
+
+    def _review(self, request, queryset, *, form_class, action, title, run, done, nothing):
+        """The intermediate page of an action: asks the reason, then calls the review service."""
+        if not queryset.exists():
+            self.message_user(request, nothing, messages.WARNING)
+            return None
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            ids = list(queryset.values_list("pk", flat=True))
+            try:
+                changed = run(ids, form.cleaned_data["reason"])
+            except review.ReviewRefused as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return None
+            self.message_user(request, done(len(changed)), messages.SUCCESS)
+            return None
+        shown = list(queryset.select_related("agency", "entry__brand", "entry__category")[:50])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+            "results": shown,
+            "count": queryset.count(),
+            "action": action,
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/mystery_tests/testresult/review.html", context)
+
+
+# -- file imports ---------------------------------------------------------------------------
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "original_name",
+        "campaign",
+        "uploaded_by",
+        "created_at",
+        "status",
+        "rows_total",
+        "created",
+        "updated",
+        "unchanged",
+        "n_errors",
+    ]
+    list_display_links = ["id", "original_name"]
+    list_filter = ["status", "format", "campaign__edition", "campaign__agency"]
+    list_select_related = ["campaign__edition", "campaign__agency", "uploaded_by"]
+    search_fields = ["original_name", "uploaded_by__username"]
+    fields = [
+        "campaign",
+        "uploaded_by",
+        "file_link",
+        "format",
+        "status",
+        ("created_at", "started_at", "finished_at"),
+        ("rows_total", "rows_done"),
+        ("created", "updated", "unchanged"),
+        "errors_table",
+    ]
+    readonly_fields = fields[:5] + [
+        "created_at",
+        "started_at",
+        "finished_at",
+        "rows_total",
+        "rows_done",
+        "created",
+        "updated",
+        "unchanged",
+        "errors_table",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/file/",
+                self.admin_site.admin_view(self.file_view),
+                name="mystery_tests_importjob_file",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def file_view(self, request, pk: int):
+        """The uploaded file, to organisers only: agencies' files are never served from public media."""
+        job = self.get_object(request, str(pk))
+        if job is None or not job.file or not self.has_view_permission(request, job):
+            raise Http404
+        return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.original_name)
+
+    @admin.display(description=_("errors"))
+    def n_errors(self, obj: ImportJob) -> int:
+        return len(obj.errors or [])
+
+    @admin.display(description=_("file"))
+    def file_link(self, obj: ImportJob) -> str:
+        if not obj.file:
+            return obj.original_name
+        url = reverse("admin:mystery_tests_importjob_file", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+    @admin.display(description=_("errors"))
+    def errors_table(self, obj: ImportJob) -> str:
+        if not obj.errors:
+            return "—"
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("row"),
+            _("column"),
+            _("message"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((e.get("row") or "", e.get("column") or "", e.get("message", "")) for e in obj.errors),
+            ),
+        )

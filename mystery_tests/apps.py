@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MysteryTestsConfig(AppConfig):
+    name = "mystery_tests"
+    verbose_name = _("Mystery-shopper tests")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (a new edition gets the default grid)

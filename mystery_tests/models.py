@@ -1,0 +1,220 @@
+"""What was measured: agencies, campaigns, grids, test results, their history, imports."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from election.channels import Channel
+from election.models import Category, Edition, Entry
+
+
+class Agency(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyMembership(models.Model):
+    """A user (API user or staff member) acting for one agency."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agency_membership", verbose_name=_("user")
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("agency"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agency member")
+        verbose_name_plural = _("agency members")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.agency}"
+
+
+class Criterion(models.Model):
+    """One line of the grid in force for an edition and channel (METHODOLOGY §3)."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("edition"))
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    code = models.SlugField(_("code"), max_length=60)
+    label = models.CharField(_("label"), max_length=200)
+    weight = models.PositiveSmallIntegerField(_("weight"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("grid criterion")
+        verbose_name_plural = _("grid criteria")
+        ordering = ["edition", "channel", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "channel", "code"], name="criterion_unique_code_in_channel"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="criterion_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}.{self.code}"
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="campaigns", verbose_name=_("edition"))
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("agency"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    categories = models.ManyToManyField(Category, related_name="campaigns", verbose_name=_("categories"), blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "agency"], name="campaign_unique_agency_in_edition"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_window_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} — {self.edition}"
+
+
+class TestResult(models.Model):
+    """One mystery-shopper contact with one entry on one channel, keyed by (agency, external_id)."""
+
+    __test__ = False  # not a pytest test class
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="results", verbose_name=_("agency"))
+    external_id = models.CharField(_("external id"), max_length=100)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="results", verbose_name=_("campaign"))
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="test_results", verbose_name=_("entry"))
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    performed_at = models.DateTimeField(_("performed at"))
+    reached = models.BooleanField(_("reached"))
+    wait_seconds = models.FloatField(_("waiting time (s)"), null=True, blank=True)
+    response_hours = models.FloatField(_("response time (h)"), null=True, blank=True)
+    # {criterion code: 0 | 1 | 2}; criteria left empty (not applicable) are absent.
+    scores = models.JSONField(_("points"), default=dict, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    score = models.FloatField(_("score /20"))
+    excluded = models.BooleanField(_("excluded"), default=False)
+    exclusion_reason = models.TextField(_("reason for exclusion"), blank=True)
+    excluded_at = models.DateTimeField(_("excluded at"), null=True, blank=True)
+    excluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("excluded by"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("test result")
+        verbose_name_plural = _("test results")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "external_id"], name="result_unique_agency_external_id"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=20), name="result_score_0_20"),
+            models.CheckConstraint(
+                condition=Q(wait_seconds__isnull=True) | Q(wait_seconds__gte=0), name="result_wait_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(response_hours__isnull=True) | Q(response_hours__gte=0),
+                name="result_response_non_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["entry", "channel"], name="result_entry_channel"),
+            models.Index(fields=["campaign", "id"], name="result_campaign_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.external_id}"
+
+
+class ResultEvent(models.Model):
+    """The history of a result: replaced versions, exclusions and restores, with who, when and why."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        REPLACED = "replaced", _("Replaced")
+        EXCLUDED = "excluded", _("Excluded")
+        RESTORED = "restored", _("Restored")
+
+    result = models.ForeignKey(TestResult, on_delete=models.CASCADE, related_name="events", verbose_name=_("result"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    # For "replaced": the content of the version that was replaced (its upload fields and score).
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("result event")
+        verbose_name_plural = _("result history")
+        ordering = ["result", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.result} {self.kind}"
+
+
+class ImportJob(models.Model):
+    """A CSV or XLSX file uploaded for a campaign, imported by a Celery task."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="imports", verbose_name=_("campaign"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("file import")
+        verbose_name_plural = _("file imports")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"

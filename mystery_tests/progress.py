@@ -1,0 +1,46 @@
+"""Campaign progress as tables and bars, shared by the organisers' admin and the agencies' pages."""
+
+import math
+from decimal import Decimal
+
+
+def progress_table(rows: list[dict], channels: list[str], completion: Decimal = Decimal(1)) -> dict:
+    """``campaign_progress`` rows (one per entry and channel) as one line per entry, cells in channel order,
+    each with the bar widths the template draws, and the campaign's totals per channel. An entry is
+    complete as METHODOLOGY §6 says: ``counted ≥ ceil(completion × quota)`` on every channel."""
+    entries: dict[int, dict] = {}
+    totals = {c: {"channel": c, "quota": 0, "received": 0, "counted": 0} for c in channels}
+    for row in rows:
+        line = entries.setdefault(
+            row["entry"], {"entry": row["entry"], "brand": row["brand"], "category": row["category"], "cells": {}}
+        )
+        line["cells"][row["channel"]] = _cell(row)
+        if row["channel"] in totals:
+            for key in ("quota", "received", "counted"):
+                totals[row["channel"]][key] += row[key]
+    lines = []
+    for line in entries.values():
+        line["cells"] = [
+            line["cells"].get(c) or _cell({"channel": c, "quota": 0, "received": 0, "counted": 0}) for c in channels
+        ]
+        line["complete"] = all(
+            cell["counted"] >= math.ceil(Decimal(completion) * cell["quota"]) for cell in line["cells"]
+        )
+        lines.append(line)
+    return {"lines": lines, "totals": [_cell(totals[c]) for c in channels]}
+
+
+def _cell(row: dict) -> dict:
+    quota = row["quota"]
+
+    def share(n: int) -> int:
+        return min(100, round(100 * n / quota)) if quota else (100 if n else 0)
+
+    return {
+        "channel": row["channel"],
+        "quota": quota,
+        "received": row["received"],
+        "counted": row["counted"],
+        "received_pct": share(row["received"]),
+        "counted_pct": share(row["counted"]),
+    }

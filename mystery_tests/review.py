@@ -1,0 +1,104 @@
+"""Quality review (METHODOLOGY §5): an organiser excludes a test that breaks the protocol, with a
+reason, and may restore it. The test stays stored; each change is a ResultEvent (who, when, why)
+and sends ``inputs_changed`` inside the transaction, so scoring recomputes after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import ResultEvent, TestResult
+from .signals import inputs_changed
+
+
+class ReviewRefused(Exception):
+    """The review change is not allowed (no reason given, edition frozen, nothing to change)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _locked_results(result_ids: Iterable[int]) -> list[TestResult]:
+    return list(
+        TestResult.objects.select_for_update(of=("self",))
+        .select_related("campaign__edition", "entry")
+        .filter(pk__in=list(result_ids))
+        .order_by("pk")
+    )
+
+
+def _refuse_frozen(results: list[TestResult]) -> None:
+    frozen = sorted({r.campaign.edition.name for r in results if r.campaign.edition.is_frozen})
+    if frozen:
+        raise ReviewRefused(
+            _("The results of %(editions)s are frozen (published): tests can no longer be excluded or restored.")
+            % {"editions": ", ".join(frozen)}
+        )
+
+
+def _record(results: list[TestResult], *, kind: str, user: AbstractBaseUser | None, reason: str) -> None:
+    ResultEvent.objects.bulk_create(ResultEvent(result=r, kind=kind, user=user, reason=reason) for r in results)
+    inputs_changed.send(
+        sender=TestResult,
+        category_ids={r.entry.category_id for r in results},
+        reason=f"results {kind}",
+    )
+
+
+def results_exclude(*, result_ids: Iterable[int], user: AbstractBaseUser | None, reason: str) -> list[TestResult]:
+    """Excludes the given tests that count; returns those it excluded (already excluded ones are left as they are)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewRefused(_("Give the reason for the exclusion."))
+    with transaction.atomic():
+        results = _locked_results(result_ids)
+        _refuse_frozen(results)
+        changed = [r for r in results if not r.excluded]
+        if not changed:
+            return []
+        now = timezone.now()
+        for r in changed:
+            r.excluded, r.exclusion_reason, r.excluded_at, r.excluded_by = True, reason, now, user
+        TestResult.objects.bulk_update(changed, ["excluded", "exclusion_reason", "excluded_at", "excluded_by"])
+        _record(changed, kind=ResultEvent.Kind.EXCLUDED, user=user, reason=reason)
+    return changed
+
+
+def results_restore(*, result_ids: Iterable[int], user: AbstractBaseUser | None, reason: str = "") -> list[TestResult]:
+    """Makes the given excluded tests count again; returns those it restored."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        results = _locked_results(result_ids)
+        _refuse_frozen(results)
+        changed = [r for r in results if r.excluded]
+        if not changed:
+            return []
+        for r in changed:
+            r.excluded, r.exclusion_reason, r.excluded_at, r.excluded_by = False, "", None, None
+        TestResult.objects.bulk_update(changed, ["excluded", "exclusion_reason", "excluded_at", "excluded_by"])
+        _record(changed, kind=ResultEvent.Kind.RESTORED, user=user, reason=reason)
+    return changed
+
+
+def result_exclude(*, result: TestResult, user: AbstractBaseUser | None, reason: str) -> TestResult:
+    """Excludes one test with its reason (METHODOLOGY §5); refused if it is already excluded."""
+    changed = results_exclude(result_ids=[result.pk], user=user, reason=reason)
+    if not changed:
+        raise ReviewRefused(_("This test is already excluded."))
+    result.refresh_from_db()
+    return result
+
+
+def result_restore(*, result: TestResult, user: AbstractBaseUser | None, reason: str = "") -> TestResult:
+    """Restores one excluded test; refused if it counts already."""
+    changed = results_restore(result_ids=[result.pk], user=user, reason=reason)
+    if not changed:
+        raise ReviewRefused(_("This test is not excluded."))
+    result.refresh_from_db()
+    return result

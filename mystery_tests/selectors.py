@@ -1,0 +1,150 @@
+"""Reads of the mystery_tests layer: what each caller may see of campaigns, results and progress."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from election.models import Category, Edition, Entry
+
+from .models import Agency, Campaign, Criterion, TestResult
+
+
+def agency_of(user) -> Agency | None:
+    """The agency ``user`` acts for, or None (organisers, brand members, anonymous)."""
+    if user is None or not user.is_authenticated:
+        return None
+    membership = getattr(user, "agency_membership", None)
+    return membership.agency if membership is not None else None
+
+
+def is_organiser(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def campaigns_for(*, user) -> QuerySet[Campaign]:
+    """Campaigns ``user`` may see: all for organisers, its own agency's for an agency user, none otherwise."""
+    campaigns = Campaign.objects.order_by("id")
+    if is_organiser(user):
+        return campaigns
+    agency = agency_of(user)
+    if agency is None:
+        return campaigns.none()
+    return campaigns.filter(agency_id=agency.pk)
+
+
+def with_contract_details(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    """Everything the campaign object of API.md shows, in a fixed number of queries whatever the count."""
+    return campaigns.select_related("edition", "agency").prefetch_related(
+        Prefetch("edition__criteria", queryset=Criterion.objects.order_by("channel", "position", "id")),
+        Prefetch(
+            "categories",
+            queryset=Category.objects.order_by("slug").prefetch_related(
+                Prefetch(
+                    "entries",
+                    queryset=Entry.objects.filter(status=Entry.Status.REGISTERED)
+                    .select_related("brand")
+                    .order_by("id"),
+                    to_attr="registered_entries",
+                )
+            ),
+        ),
+    )
+
+
+def campaign_channels(campaign: Campaign) -> list[dict]:
+    """The edition's channels (quota above 0) with quota, weight and the grid in force, in the rule book's order.
+
+    Reads ``edition.criteria`` through the prefetch of ``with_contract_details`` when present.
+    """
+    edition = campaign.edition
+    by_channel: dict[str, list[Criterion]] = {}
+    for criterion in edition.criteria.all():
+        by_channel.setdefault(criterion.channel, []).append(criterion)
+    quota, weight = edition.quota, edition.weight
+    return [
+        {
+            "channel": channel,
+            "quota": quota[channel],
+            "weight": weight[channel],
+            "criteria": [
+                {"code": c.code, "label": c.label, "weight": c.weight, "max_points": 2}
+                for c in sorted(by_channel.get(channel, []), key=lambda c: (c.position, c.pk))
+            ],
+        }
+        for channel in edition.channels
+    ]
+
+
+def campaign_entries(campaign: Campaign) -> list[dict]:
+    """Registered entries of the campaign's categories as ``{"id", "brand", "category"}``, by id.
+
+    Reads the prefetch of ``with_contract_details``.
+    """
+    rows = [
+        {
+            "id": entry.pk,
+            "brand": {"slug": entry.brand.slug, "name": entry.brand.name},
+            "category": {"slug": category.slug, "name": category.name},
+        }
+        for category in campaign.categories.all()
+        for entry in category.registered_entries
+    ]
+    return sorted(rows, key=lambda row: row["id"])
+
+
+def results_for(*, campaign: Campaign) -> QuerySet[TestResult]:
+    """The campaign's results (a campaign belongs to one agency, so these are that agency's), by id."""
+    return TestResult.objects.filter(campaign=campaign).order_by("id")
+
+
+def campaign_progress(*, campaign: Campaign, agency: Agency | None = None) -> list[dict]:
+    """One row per registered entry of the campaign and channel of the edition:
+    ``{"entry", "brand": {"slug", "name"}, "category": {"slug", "name"}, "channel", "quota", "received", "counted"}``.
+
+    ``received`` counts stored results, ``counted`` those not excluded (METHODOLOGY §5). With ``agency``
+    only that agency's results count; without, every agency's results for those entries (the quota is
+    per entry, whoever performs the tests).
+    """
+    edition = campaign.edition
+    entries = list(
+        Entry.objects.filter(category__campaigns=campaign, status=Entry.Status.REGISTERED)
+        .select_related("brand", "category")
+        .order_by("category__slug", "brand__slug", "id")
+    )
+    results = TestResult.objects.filter(entry__in=[e.pk for e in entries])
+    if agency is not None:
+        results = results.filter(agency=agency)
+    tallies = {
+        (row["entry_id"], row["channel"]): row
+        for row in results.order_by()
+        .values("entry_id", "channel")
+        .annotate(received=Count("id"), counted=Count("id", filter=Q(excluded=False)))
+    }
+    quota = edition.quota
+    rows = []
+    for entry in entries:
+        brand = {"slug": entry.brand.slug, "name": entry.brand.name}
+        category = {"slug": entry.category.slug, "name": entry.category.name}
+        for channel in edition.channels:
+            tally = tallies.get((entry.pk, channel), {})
+            rows.append(
+                {
+                    "entry": entry.pk,
+                    "brand": brand,
+                    "category": category,
+                    "channel": channel,
+                    "quota": quota[channel],
+                    "received": tally.get("received", 0),
+                    "counted": tally.get("counted", 0),
+                }
+            )
+    return rows
+
+
+def editions_for(*, user) -> QuerySet[Edition]:
+    """Editions ``user`` may list: all for organisers, the published ones for everyone else."""
+    editions = Edition.objects.order_by("id")
+    if is_organiser(user):
+        return editions
+    return editions.filter(published_at__isnull=False, published_at__lte=timezone.now())

@@ -1,0 +1,182 @@
+"""Shapes of the agency API (API.md "Agency endpoints").
+
+Output serializers render the contract's objects. The upload's item serializer only *documents*
+the request in the OpenAPI schema: 10,000 items are validated by ``mystery_tests.validation`` in
+plain Python, a serializer per item being far too slow.
+"""
+
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from election.channels import Channel
+from election.models import Edition
+
+from . import selectors
+from .models import Campaign, TestResult
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """The contract answers in UTC whatever the server's time zone (API.md "Conventions")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=dt.UTC, **kwargs)
+
+
+# -- errors -------------------------------------------------------------------------------------------
+class ErrorItemSerializer(serializers.Serializer):
+    index = serializers.IntegerField(required=False, help_text="0-based position of the item in a JSON upload.")
+    row = serializers.IntegerField(required=False, help_text="Spreadsheet row in a file import (header = 1).")
+    field = serializers.CharField(required=False, help_text="Dotted path of the field, e.g. `scores.greeting`.")
+    column = serializers.CharField(required=False, allow_null=True, help_text="Column of a file import.")
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="A sentence a person can read.")
+    errors = ErrorItemSerializer(many=True, required=False, help_text="Every problem found, not only the first.")
+
+
+# -- references ----------------------------------------------------------------------------------------
+class EditionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    country = serializers.CharField()
+    year = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SlugNameSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CriterionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    weight = serializers.IntegerField()
+    max_points = serializers.IntegerField(help_text="Always 2: points are 0, 1, 2 or null.")
+
+
+class ChannelSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    quota = serializers.IntegerField()
+    weight = serializers.IntegerField()
+    criteria = CriterionSerializer(many=True)
+
+
+class EntryRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    brand = SlugNameSerializer()
+    category = SlugNameSerializer()
+
+
+# -- campaigns ----------------------------------------------------------------------------------------
+class CampaignSerializer(serializers.ModelSerializer):
+    """The campaign object of API.md; expects a queryset from ``selectors.with_contract_details``."""
+
+    edition = EditionRefSerializer()
+    agency = SlugNameSerializer()
+    channels = serializers.SerializerMethodField()
+    entries = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "edition", "agency", "starts_on", "ends_on", "status", "channels", "entries"]
+        read_only_fields = fields
+
+    @extend_schema_field(ChannelSerializer(many=True))
+    def get_channels(self, campaign: Campaign) -> list[dict]:
+        return selectors.campaign_channels(campaign)
+
+    @extend_schema_field(EntryRefSerializer(many=True))
+    def get_entries(self, campaign: Campaign) -> list[dict]:
+        return selectors.campaign_entries(campaign)
+
+
+# -- results --------------------------------------------------------------------------------------------
+class ResultUploadItemSerializer(serializers.Serializer):
+    """One test result of ``POST …/results/`` (documentation of the request body only)."""
+
+    external_id = serializers.CharField(max_length=100, help_text="The agency's own key of the test.")
+    entry = serializers.IntegerField(required=False, help_text="Entry id; or give `brand` and `category` slugs.")
+    brand = serializers.SlugField(required=False, help_text="Brand slug, with `category`, instead of `entry`.")
+    category = serializers.SlugField(required=False, help_text="Category slug, with `brand`, instead of `entry`.")
+    channel = serializers.ChoiceField(choices=Channel.choices, help_text="A channel of the edition.")
+    performed_at = serializers.DateTimeField(
+        help_text="ISO 8601 with an offset; its local date must lie inside the campaign window."
+    )
+    reached = serializers.BooleanField(help_text="False when the contact failed: the test scores 0, without points.")
+    wait_seconds = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    response_hours = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    scores = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=2, allow_null=True),
+        required=False,
+        help_text="{criterion code: 0, 1, 2 or null}; codes of the channel's grid.",
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+
+
+class UploadCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    """A result as ``GET …/results/`` lists it: the upload fields (``entry`` as an id), ``id``, ``score``
+    and ``excluded``."""
+
+    entry = serializers.IntegerField(source="entry_id")
+    performed_at = UTCDateTimeField()
+    scores = serializers.DictField(child=serializers.IntegerField())
+    score = serializers.FloatField(help_text=_("The test's score out of 20, unrounded."))
+
+    class Meta:
+        model = TestResult
+        fields = [
+            "id",
+            "external_id",
+            "entry",
+            "channel",
+            "performed_at",
+            "reached",
+            "wait_seconds",
+            "response_hours",
+            "scores",
+            "comment",
+            "score",
+            "excluded",
+        ]
+        read_only_fields = fields
+
+
+# -- progress ----------------------------------------------------------------------------------------
+class ProgressCellSerializer(serializers.Serializer):
+    quota = serializers.IntegerField()
+    received = serializers.IntegerField(help_text="Results stored, excluded ones included.")
+    counted = serializers.IntegerField(help_text="Results that count (not excluded).")
+
+
+class ProgressEntrySerializer(serializers.Serializer):
+    entry = serializers.IntegerField()
+    brand = SlugNameSerializer()
+    category = SlugNameSerializer()
+    channels = serializers.DictField(child=ProgressCellSerializer(), help_text="Keyed by channel.")
+
+
+class ProgressSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    entries = ProgressEntrySerializer(many=True)
+
+
+# -- editions ----------------------------------------------------------------------------------------
+class EditionSerializer(serializers.ModelSerializer):
+    # Null until the edition is published (organisers see unpublished editions too).
+    published_at = UTCDateTimeField(allow_null=True)
+
+    class Meta:
+        model = Edition
+        fields = ["id", "country", "year", "name", "time_zone", "published_at"]
+        read_only_fields = fields

@@ -1,0 +1,467 @@
+"""Writes of the mystery_tests layer: uploaded results, grid recomputes, agency API tokens.
+
+mystery_tests never imports scoring: accepted changes are announced with the ``inputs_changed``
+signal inside the transaction, and scoring's listener queues its recompute on commit.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from election.models import Edition
+
+from .grid import default_grid
+from .models import Agency, AgencyMembership, Campaign, Criterion, ResultEvent, TestResult
+from .signals import inputs_changed
+from .validation import CampaignContext, CleanResult, test_score, validate_items
+
+__all__ = [
+    "CampaignLocked",
+    "ResultsInvalid",
+    "agency_api_token",
+    "campaign_lock_reason",
+    "grid_recompute_scores",
+    "results_upload",
+    "test_score",
+]
+
+# Rows per query when reading or writing results in bulk: well under SQLite's variable limit
+# and PostgreSQL's comfortable statement size.
+CHUNK = 1000
+# The stored fields an upload writes; exclusion fields are the organisers' and are never touched.
+UPLOAD_FIELDS = (
+    "campaign",
+    "entry",
+    "channel",
+    "performed_at",
+    "reached",
+    "wait_seconds",
+    "response_hours",
+    "scores",
+    "comment",
+    "score",
+    "version",
+    "updated_at",
+)
+# Stored rows are read as tuples: the eight content fields first, in ``CleanResult.content()`` order,
+# so that "unchanged" is one tuple comparison; then what replacing a row needs.
+EXISTING_FIELDS = (
+    "entry_id",
+    "channel",
+    "performed_at",
+    "reached",
+    "wait_seconds",
+    "response_hours",
+    "scores",
+    "comment",
+    "id",
+    "external_id",
+    "campaign_id",
+    "entry__category_id",
+    "score",
+    "version",
+)
+_ID, _EXTERNAL_ID, _CAMPAIGN, _CATEGORY, _SCORE, _VERSION = range(8, 14)
+
+
+class ResultsInvalid(Exception):
+    """An upload refused as a whole: ``errors`` lists every problem as ``{"index", "field", "message"}``."""
+
+    def __init__(self, errors: list[dict], detail: str | None = None):
+        self.errors = errors
+        self.detail = detail or _("The results are invalid; nothing was stored.")
+        super().__init__(self.detail)
+
+
+class CampaignLocked(Exception):
+    """The campaign is closed or its edition is frozen: it takes no more results (409)."""
+
+
+def campaign_lock_reason(campaign: Campaign) -> str | None:
+    """Why ``campaign`` refuses results, or None when it accepts them."""
+    if campaign.edition.frozen_at is not None:
+        return _("The results of “%(edition)s” are frozen (published): uploads are closed.") % {
+            "edition": campaign.edition.name
+        }
+    if campaign.status == Campaign.Status.CLOSED:
+        return _("This campaign is closed: it no longer accepts results.")
+    return None
+
+
+# -- results upload ---------------------------------------------------------------------------
+def results_upload(
+    *,
+    campaign: Campaign,
+    items: list,
+    user=None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Store a batch of test results for ``campaign``, all or nothing (API.md "A test result").
+
+    Returns ``{"created", "updated", "unchanged"}``. Raises ``CampaignLocked`` when the campaign
+    refuses results, ``ResultsInvalid`` listing every problem otherwise. Idempotent: results are
+    keyed by (agency, external_id); the same content again is unchanged, different content
+    replaces the stored version (kept in the history, exclusion kept).
+    """
+    reason = campaign_lock_reason(campaign)
+    if reason:
+        raise CampaignLocked(reason)
+    if not isinstance(items, list) or not items:
+        raise ResultsInvalid([], _("Send a JSON array of 1 to 10,000 results; this one is empty."))
+
+    context = CampaignContext.load(campaign)
+    cleaned, errors = validate_items(context, items, progress=progress)
+    if errors:
+        raise ResultsInvalid(errors)
+
+    if dry_run:
+        plan = _plan(campaign, cleaned)
+        counts = plan.counts()
+    else:
+        with transaction.atomic():
+            _lock(campaign)
+            plan = _plan(campaign, cleaned)
+            _write(campaign, plan, user)
+            if plan.category_ids:
+                inputs_changed.send(sender=TestResult, category_ids=plan.category_ids, reason="results uploaded")
+            counts = plan.counts()
+    if progress is not None:
+        progress(len(items))
+    return counts
+
+
+class _Plan:
+    def __init__(self) -> None:
+        self.create: list[CleanResult] = []
+        self.update: list[tuple[CleanResult, tuple]] = []
+        self.unchanged = 0
+        self.category_ids: set[int] = set()
+
+    def counts(self) -> dict[str, int]:
+        return {"created": len(self.create), "updated": len(self.update), "unchanged": self.unchanged}
+
+
+def _lock(campaign: Campaign) -> None:
+    """Serialise uploads of one agency (its keys span campaigns) and re-check the campaign under lock.
+
+    Locking the campaign and edition rows also makes a concurrent publication wait for this upload,
+    so nothing lands in an edition after it was frozen.
+    """
+    Agency.objects.select_for_update().filter(pk=campaign.agency_id).values_list("pk").get()
+    fresh = Campaign.objects.select_for_update().select_related("edition").get(pk=campaign.pk)
+    reason = campaign_lock_reason(fresh)
+    if reason:
+        raise CampaignLocked(reason)
+
+
+def _existing(agency_id: int, keys: list[str]) -> dict[str, tuple]:
+    found: dict[str, tuple] = {}
+    for start in range(0, len(keys), CHUNK):
+        rows = TestResult.objects.filter(agency_id=agency_id, external_id__in=keys[start : start + CHUNK]).values_list(
+            *EXISTING_FIELDS
+        )
+        found.update((row[_EXTERNAL_ID], row) for row in rows)
+    return found
+
+
+def _plan(campaign: Campaign, cleaned: list[CleanResult]) -> _Plan:
+    plan = _Plan()
+    existing = _existing(campaign.agency_id, [c.external_id for c in cleaned])
+    elsewhere: list[tuple[CleanResult, int]] = []
+    for clean in cleaned:
+        row = existing.get(clean.external_id)
+        if row is None:
+            plan.create.append(clean)
+            plan.category_ids.add(clean.category_id)
+        elif row[_CAMPAIGN] != campaign.pk:
+            elsewhere.append((clean, row[_CAMPAIGN]))
+        elif row[:8] == clean.content():
+            plan.unchanged += 1
+        else:
+            plan.update.append((clean, row))
+            plan.category_ids.update((clean.category_id, row[_CATEGORY]))
+    if elsewhere:
+        raise ResultsInvalid(_elsewhere_errors(elsewhere))
+    return plan
+
+
+def _elsewhere_errors(elsewhere: list[tuple[CleanResult, int]]) -> list[dict]:
+    """A key already used in another of the agency's campaigns: moving a result between editions
+    is never what an agency means, so it is refused rather than silently replaced."""
+    names = dict(Campaign.objects.filter(pk__in={pk for _, pk in elsewhere}).values_list("pk", "edition__name"))
+    return [
+        {
+            "index": clean.index,
+            "field": "external_id",
+            "message": _(
+                "“%(key)s” already identifies one of your results in another campaign (%(edition)s); "
+                "external ids are unique per agency."
+            )
+            % {"key": clean.external_id, "edition": names.get(campaign_id, campaign_id)},
+        }
+        for clean, campaign_id in elsewhere
+    ]
+
+
+def _result_row(campaign: Campaign, clean: CleanResult, *, pk: int | None = None, version: int = 1) -> TestResult:
+    return TestResult(
+        pk=pk,
+        agency_id=campaign.agency_id,
+        external_id=clean.external_id,
+        campaign_id=campaign.pk,
+        entry_id=clean.entry_id,
+        channel=clean.channel,
+        performed_at=clean.performed_at,
+        reached=clean.reached,
+        wait_seconds=clean.wait_seconds,
+        response_hours=clean.response_hours,
+        scores=clean.scores,
+        comment=clean.comment,
+        score=clean.score,
+        version=version,
+    )
+
+
+def _version_data(row: tuple) -> dict:
+    """The replaced version as JSON: its upload fields, score and version number."""
+    entry_id, channel, performed_at, reached, wait_seconds, response_hours, scores, comment = row[:8]
+    return {
+        "external_id": row[_EXTERNAL_ID],
+        "entry": entry_id,
+        "channel": channel,
+        "performed_at": performed_at.astimezone(dt.UTC).isoformat(),
+        "reached": reached,
+        "wait_seconds": wait_seconds,
+        "response_hours": response_hours,
+        "scores": scores,
+        "comment": comment,
+        "score": row[_SCORE],
+        "version": row[_VERSION],
+    }
+
+
+def _write(campaign: Campaign, plan: _Plan, user) -> None:
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    if not (plan.create or plan.update):
+        return
+    if connection.vendor == "postgresql":
+        _write_postgresql(campaign, plan, user_id)
+    else:
+        _write_orm(campaign, plan, user_id)
+
+
+def _write_orm(campaign: Campaign, plan: _Plan, user_id: int | None) -> None:
+    """Portable path (SQLite in development and tests): bulk_create, and an upsert for replaced rows."""
+    events: list[ResultEvent] = []
+    if plan.create:
+        rows = [_result_row(campaign, clean) for clean in plan.create]
+        TestResult.objects.bulk_create(rows, batch_size=CHUNK)
+        events.extend(
+            ResultEvent(result_id=row.pk, kind=ResultEvent.Kind.CREATED, user_id=user_id, data={"version": 1})
+            for row in rows
+        )
+    if plan.update:
+        rows = [_result_row(campaign, clean, pk=old[_ID], version=old[_VERSION] + 1) for clean, old in plan.update]
+        # An upsert on the natural key: one statement per chunk instead of bulk_update's CASE per field.
+        TestResult.objects.bulk_create(
+            rows,
+            batch_size=CHUNK,
+            update_conflicts=True,
+            unique_fields=["agency", "external_id"],
+            update_fields=list(UPLOAD_FIELDS),
+        )
+        events.extend(
+            ResultEvent(result_id=old[_ID], kind=ResultEvent.Kind.REPLACED, user_id=user_id, data=_version_data(old))
+            for _, old in plan.update
+        )
+    ResultEvent.objects.bulk_create(events, batch_size=CHUNK)
+
+
+# PostgreSQL path: building 10,000 model instances costs seconds, so rows are streamed with COPY
+# into a temporary table, then upserted and their history written with two set-based statements.
+_STAGE_COLUMNS = (
+    "external_id",
+    "entry_id",
+    "channel",
+    "performed_at",
+    "reached",
+    "wait_seconds",
+    "response_hours",
+    "scores",
+    "comment",
+    "score",
+    "version",
+    "event_kind",
+    "event_data",
+)
+_STAGE_CREATE = """
+    CREATE TEMPORARY TABLE mystery_tests_upload_stage (
+        external_id varchar(100) NOT NULL, entry_id bigint NOT NULL, channel varchar(8) NOT NULL,
+        performed_at timestamptz NOT NULL, reached boolean NOT NULL, wait_seconds double precision,
+        response_hours double precision, scores jsonb NOT NULL, comment text NOT NULL,
+        score double precision NOT NULL, version integer NOT NULL, event_kind varchar(10) NOT NULL,
+        event_data jsonb NOT NULL
+    ) ON COMMIT DROP
+"""
+# New rows are inserted; replaced rows are updated in place through a join (cheaper than an
+# INSERT … ON CONFLICT that collides on every row). The agency lock taken by the upload guarantees
+# that no other upload inserts the same keys meanwhile.
+_STAGE_INSERT = """
+    INSERT INTO mystery_tests_testresult (
+        agency_id, external_id, campaign_id, entry_id, channel, performed_at, reached, wait_seconds,
+        response_hours, scores, comment, score, excluded, exclusion_reason, version, created_at, updated_at
+    )
+    SELECT %(agency)s, external_id, %(campaign)s, entry_id, channel, performed_at, reached, wait_seconds,
+        response_hours, scores, comment, score, false, '', version, now(), now()
+    FROM mystery_tests_upload_stage WHERE event_kind = 'created'
+"""
+_STAGE_UPDATE = """
+    UPDATE mystery_tests_testresult r SET
+        campaign_id = %(campaign)s, entry_id = s.entry_id, channel = s.channel, performed_at = s.performed_at,
+        reached = s.reached, wait_seconds = s.wait_seconds, response_hours = s.response_hours,
+        scores = s.scores, comment = s.comment, score = s.score, version = s.version, updated_at = now()
+    FROM mystery_tests_upload_stage s
+    WHERE s.event_kind = 'replaced' AND r.agency_id = %(agency)s AND r.external_id = s.external_id
+"""
+_STAGE_EVENTS = """
+    INSERT INTO mystery_tests_resultevent (result_id, kind, at, user_id, reason, data)
+    SELECT r.id, s.event_kind, now(), %(user)s, '', s.event_data
+    FROM mystery_tests_upload_stage s
+    JOIN mystery_tests_testresult r ON r.agency_id = %(agency)s AND r.external_id = s.external_id
+"""
+_CREATED_DATA = json.dumps({"version": 1})
+
+
+def _stage_row(clean: CleanResult, version: int, kind: str, data: str) -> tuple:
+    return (
+        clean.external_id,
+        clean.entry_id,
+        clean.channel,
+        clean.performed_at.isoformat(),
+        "t" if clean.reached else "f",
+        clean.wait_seconds,
+        clean.response_hours,
+        json.dumps(clean.scores),
+        clean.comment,
+        clean.score,
+        version,
+        kind,
+        data,
+    )
+
+
+def _write_postgresql(campaign: Campaign, plan: _Plan, user_id: int | None) -> None:
+    buffer = io.StringIO()
+    # Every string is quoted, so no comment can be read as NULL; None becomes "" and only the two
+    # nullable number columns turn "" into NULL (FORCE_NULL).
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerows(_stage_row(clean, 1, ResultEvent.Kind.CREATED, _CREATED_DATA) for clean in plan.create)
+    writer.writerows(
+        _stage_row(clean, old[_VERSION] + 1, ResultEvent.Kind.REPLACED, json.dumps(_version_data(old)))
+        for clean, old in plan.update
+    )
+    buffer.seek(0)
+    params = {"agency": campaign.agency_id, "campaign": campaign.pk, "user": user_id}
+    with connection.cursor() as cursor:
+        # The table lives until commit; dropping it first lets two uploads share one outer transaction.
+        cursor.execute("DROP TABLE IF EXISTS mystery_tests_upload_stage")
+        cursor.execute(_STAGE_CREATE)
+        cursor.cursor.copy_expert(
+            f"COPY mystery_tests_upload_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN "
+            "WITH (FORMAT csv, FORCE_NULL (wait_seconds, response_hours))",
+            buffer,
+        )
+        if plan.create:
+            cursor.execute(_STAGE_INSERT, params)
+        if plan.update:
+            cursor.execute(_STAGE_UPDATE, params)
+        cursor.execute(_STAGE_EVENTS, params)
+        cursor.execute("DROP TABLE mystery_tests_upload_stage")
+
+
+# -- grid ---------------------------------------------------------------------------------------
+def grid_install_default(*, edition: Edition) -> int:
+    """Give every channel of ``edition`` that has no criterion the default grid (METHODOLOGY §3).
+
+    The grid in force is stored with the edition, so an edition made anywhere (admin, file,
+    script) can take results at once. Returns how many criteria were created.
+    """
+    present = set(Criterion.objects.filter(edition=edition).values_list("channel", flat=True).distinct())
+    rows = [
+        Criterion(edition=edition, channel=channel, position=i, **criterion)
+        for channel, criteria in default_grid(edition.language).items()
+        if channel not in present
+        for i, criterion in enumerate(criteria)
+    ]
+    Criterion.objects.bulk_create(rows)
+    return len(rows)
+
+
+def grid_recompute_scores(*, edition: Edition) -> int:
+    """Recompute the stored score of every test of ``edition`` after its grid changed (METHODOLOGY §4).
+
+    Points on a criterion no longer in the grid are left out; a reached test left with no scored
+    criterion scores 0. Returns how many stored scores changed. A frozen edition's grid cannot
+    change, so its scores are not touched (``CampaignLocked``).
+    """
+    if edition.frozen_at is not None:
+        raise CampaignLocked(
+            _("The results of “%(edition)s” are frozen (published): its grid can no longer change.")
+            % {"edition": edition.name}
+        )
+    grid: dict[str, dict[str, int]] = {}
+    for channel, code, weight in Criterion.objects.filter(edition=edition).values_list("channel", "code", "weight"):
+        grid.setdefault(channel, {})[code] = weight
+    changed: list[TestResult] = []
+    with transaction.atomic():
+        rows = (
+            TestResult.objects.filter(campaign__edition=edition)
+            .values_list("id", "channel", "reached", "scores", "score")
+            .iterator(chunk_size=CHUNK)
+        )
+        for pk, channel, reached, scores, score in rows:
+            new = _score_under_grid(grid.get(channel, {}), scores, reached)
+            if new != score:
+                changed.append(TestResult(pk=pk, score=new))
+        TestResult.objects.bulk_update(changed, ["score"], batch_size=CHUNK)
+        category_ids = set(edition.categories.values_list("pk", flat=True))
+        if category_ids:
+            inputs_changed.send(sender=TestResult, category_ids=category_ids, reason="grid changed")
+    return len(changed)
+
+
+def _score_under_grid(weights: dict[str, int], scores: dict, reached: bool) -> float:
+    points = {code: value for code, value in scores.items() if code in weights and value is not None}
+    if reached and not points:
+        return 0.0
+    return test_score(weights=weights, points=points, reached=reached)
+
+
+# -- agency API users ------------------------------------------------------------------------------
+def agency_api_token(*, agency: Agency) -> tuple[str, bool]:
+    """The API token of ``agency``'s API user ``api-<slug>``, creating both on first use.
+
+    Returns (key, created). The same key is returned on later calls, so scripts can re-run safely.
+    """
+    user_model = get_user_model()
+    username = f"api-{agency.slug}"[: user_model._meta.get_field("username").max_length]
+    with transaction.atomic():
+        user, user_created = user_model.objects.get_or_create(username=username, defaults={"is_active": True})
+        if user_created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        membership, _ = AgencyMembership.objects.get_or_create(user=user, defaults={"agency": agency})
+        if membership.agency_id != agency.pk:
+            raise ValueError(_("User “%(user)s” already acts for another agency.") % {"user": username})
+        token, token_created = Token.objects.get_or_create(user=user)
+    return token.key, token_created
