@@ -1,0 +1,20 @@
+"""Background rendering of certificates' PDFs (thin: re-fetch by id, call the service)."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(
+    name="palmares.render_certificate",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def render_certificate(certificate_id: int) -> bool:
+    from .certificates import certificate_render
+    from .models import Certificate
+
+    certificate = Certificate.objects.filter(pk=certificate_id).first()
+    if certificate is None:  # deleted meanwhile (its publication was removed): nothing to do
+        return False
+    return certificate_render(certificate=certificate)

@@ -1,0 +1,72 @@
+"""Public verification of a certificate and the laureate's PDF download."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from .certificate_selectors import certificate_for_download, verification_page
+from .certificates import certificate_is_current, certificate_render, normalize_code, verify_path
+
+
+@require_safe
+@cache_control(no_cache=True, max_age=0)
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """/verify/<code>/: anyone checks a certificate (no login). A code typed in another
+    form (lower case, spaces) is redirected to its canonical address."""
+    canonical = normalize_code(code)
+    if canonical is None:
+        raise Http404(_("No certificate has this code."))
+    if canonical != code:
+        return redirect(verify_path(canonical), permanent=True)
+    page = verification_page(code=canonical)
+    if page is None:
+        raise Http404(_("No certificate has this code."))
+    # Dates read as on the printed certificate: in the edition's time zone.
+    with timezone.override(page["edition"].time_zone):
+        return render(request, "palmares/verify.html", page)
+
+
+@require_safe
+def verify_lookup(request: HttpRequest) -> HttpResponse:
+    """/verify/: a form for a code typed off a printed certificate."""
+    raw = request.GET.get("code", "").strip()
+    error = ""
+    if raw:
+        canonical = normalize_code(raw)
+        if canonical is not None:
+            return redirect(verify_path(canonical))
+        error = _(
+            "A certificate code has 15 letters and digits, printed in three groups of five "
+            "(for example K7QF2-MXA9H-TD3WR); it never contains I, L, O, 0 or 1. Check what you typed."
+        )
+    return render(
+        request, "palmares/certificate_lookup.html", {"code": raw, "error": error}, status=400 if error else 200
+    )
+
+
+@require_safe
+@login_required
+def download(request: HttpRequest, code: str) -> FileResponse:
+    """/portal/certificates/<code>.pdf: the laureate brand's members and organisers; anyone
+    else gets a 404 (the certificate's existence is not revealed)."""
+    certificate = certificate_for_download(user=request.user, code=code)
+    if certificate is None:
+        raise Http404(_("No certificate of yours has this code."))
+    if not certificate_is_current(certificate) or not certificate.file.storage.exists(certificate.file.name):
+        # The worker has not caught up (or the facts changed): render now rather than fail.
+        certificate_render(certificate=certificate)
+        certificate.refresh_from_db(fields=["file", "file_fingerprint", "generated_at"])
+    edition = certificate.publication.edition
+    entry = certificate.entry
+    filename = f"certificate-{edition.country.lower()}-{edition.year}-{entry.category.slug}-{entry.brand.slug}.pdf"
+    response = FileResponse(
+        certificate.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+    response["Cache-Control"] = "private, no-cache"
+    return response

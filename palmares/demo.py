@@ -1,0 +1,449 @@
+"""The demo: a published "France 2026" and an open "France 2027", built through the real paths.
+
+Structure goes through ``load_edition`` (the organisers' file loader), results through
+``results_upload`` (the agencies' own path), then ``recompute_edition`` and ``edition_publish``.
+Every random draw comes from a generator seeded by the entry's identity, so two runs produce
+the same demo. Brands, agencies and people are fictional.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from election.channels import DEFAULT_QUOTA
+from election.models import Brand, BrandMembership, Edition, Entry
+from election.services import edition_save
+from mystery_tests.grid import DEFAULT_GRID
+from mystery_tests.loading import load_edition
+from mystery_tests.models import Agency, Campaign, TestResult
+from mystery_tests.services import agency_api_token, results_upload
+from scoring.services import recompute_edition
+
+from .models import Publication
+from .services import edition_publish
+
+SEED = 2026
+COUNTRY = "FR"
+TZ = ZoneInfo("Europe/Paris")
+CHUNK = 5_000  # results per upload, under the API's 10,000
+
+ORGANISER = {"username": "organisateur", "password": "demo-organisateur-2026", "email": "organisateur@example.org"}
+BRAND_MEMBER = {
+    "username": "banque-azur",
+    "password": "demo-marque-2026",
+    "email": "service.client@banque-azur.example",
+    "brand": "banque-azur",
+}
+
+AGENCIES = [
+    {"slug": "terrain-qualite", "name": "Terrain Qualité"},
+    {"slug": "client-mystere", "name": "Client Mystère & Associés"},
+]
+
+# (slug, name, [(brand slug, brand name, quality)]): quality is the probability of meeting a
+# criterion, so a brand's reached tests average about 20 × quality out of 20.
+CATEGORIES: list[tuple[str, str, list[tuple[str, str, float]]]] = [
+    (
+        "banque-en-ligne",
+        "Banque en ligne",
+        [
+            ("banque-azur", "Banque Azur", 0.78),
+            ("neobanque-helios", "Néobanque Hélios", 0.70),
+            ("credit-mistral", "Crédit Mistral", 0.66),
+            ("banque-opale", "Banque Opale", 0.61),
+            ("fintech-boreal", "Fintech Boréal", 0.55),
+        ],
+    ),
+    (
+        "assurance-auto",
+        "Assurance auto",
+        [
+            ("assur-route", "Assur'Route", 0.72),
+            ("mutuelle-horizon", "Mutuelle Horizon", 0.715),
+            ("autoprotect", "AutoProtect", 0.64),
+            ("assurances-vega", "Assurances Vega", 0.60),
+            ("securia-auto", "Sécuria Auto", 0.58),
+        ],
+    ),
+    (
+        "fournisseur-energie",
+        "Fournisseur d'énergie",
+        [
+            ("energie-claire", "Énergie Claire", 0.73),
+            ("volt-et-vous", "Volt & Vous", 0.68),
+            ("gaz-azur", "Gaz Azur", 0.63),
+            ("lumen-energie", "Lumen Énergie", 0.59),
+            ("watt-nouveau", "Watt Nouveau", 0.54),
+        ],
+    ),
+    (
+        "operateur-mobile",
+        "Opérateur mobile",
+        [
+            ("tele-onde", "Télé Onde", 0.69),
+            ("mobilis-plus", "Mobilis Plus", 0.67),
+            ("reseau-neptune", "Réseau Neptune", 0.62),
+            ("cosmo-telecom", "Cosmo Télécom", 0.58),
+            ("allo-horizon", "Allô Horizon", 0.53),
+        ],
+    ),
+    (
+        "vente-a-distance",
+        "Vente à distance",
+        [
+            ("colis-malin", "Colis Malin", 0.80),
+            ("mode-express", "Mode Express", 0.71),
+            ("comptoir-web", "Le Comptoir Web", 0.67),
+            ("shop-trefle", "Shop Trèfle", 0.62),
+            ("maison-directe", "Maison Directe", 0.57),
+        ],
+    ),
+    (
+        "transport-ferroviaire",
+        "Transport ferroviaire",
+        [
+            ("rail-express-regions", "Rail Express Régions", 0.70),
+            ("transalpin", "TransAlpin", 0.65),
+            ("ligne-bleue", "Ligne Bleue", 0.61),
+            ("ouest-rail", "Ouest Rail", 0.57),
+            ("trains-soleil", "Trains Soleil", 0.52),
+        ],
+    ),
+    (
+        # No brand reaches the qualifying mark: the category is not awarded.
+        "fournisseur-acces-internet",
+        "Fournisseur d'accès internet",
+        [
+            ("fibrenet", "FibreNet", 0.60),
+            ("box-etoile", "Box Étoile", 0.58),
+            ("connect-ici", "Connect'Ici", 0.56),
+            ("net-ocean", "NetOcéan", 0.53),
+            ("hexa-fibre", "Hexa Fibre", 0.50),
+        ],
+    ),
+    (
+        "assurance-habitation",
+        "Assurance habitation",
+        [
+            ("toit-serein", "Toit Serein", 0.74),
+            ("habitat-assur", "Habitat Assur", 0.69),
+            ("maison-sure", "Maison Sûre", 0.64),
+            ("logis-protect", "Logis Protect", 0.59),
+            ("nid-assurance", "Nid Assurance", 0.56),
+        ],
+    ),
+    (
+        "mutuelle-sante",
+        "Mutuelle santé",
+        [
+            ("mutuelle-ondine", "Mutuelle Ondine", 0.71),
+            ("sante-avenir", "Santé Avenir", 0.68),
+            ("prevoyance-lys", "Prévoyance Lys", 0.65),
+            ("mutualliance", "MutuAlliance", 0.60),
+            ("vitalis-sante", "Vitalis Santé", 0.56),
+        ],
+    ),
+    (
+        "grande-distribution",
+        "Grande distribution",
+        [
+            ("marche-central", "Marché Central", 0.70),
+            ("hyper-soleil", "Hyper Soleil", 0.66),
+            ("panier-frais", "Panier Frais", 0.64),
+            ("super-proxi", "Super Proxi", 0.59),
+            ("halles-modernes", "Les Halles Modernes", 0.55),
+        ],
+    ),
+    (
+        "location-voitures",
+        "Location de voitures",
+        [
+            ("locauto", "LocAuto", 0.72),
+            ("roue-libre", "Roue Libre", 0.68),
+            ("drive-and-go", "Drive & Go", 0.63),
+            ("auto-relais", "Auto Relais", 0.60),
+            ("cite-loc", "CitéLoc", 0.55),
+        ],
+    ),
+    (
+        # Three entries get too few tests: fewer than 3 complete entries, the category is not contested.
+        "transport-aerien",
+        "Transport aérien",
+        [
+            ("air-azur", "Air Azur", 0.73),
+            ("envol-airlines", "Envol Airlines", 0.69),
+            ("nuage-express", "Nuage Express", 0.64),
+            ("alize-air", "Alizé Air", 0.61),
+            ("cap-horizon", "Cap Horizon", 0.57),
+        ],
+    ),
+]
+INCOMPLETE_2026 = {("transport-aerien", b) for b in ("nuage-express", "alize-air", "cap-horizon")}
+WITHDRAWN_2026 = {("assurance-auto", "securia-auto")}
+
+# France 2027: most brands come back (so the renewal rate means something), a few leave, new ones join.
+LEAVING_2027 = {"fintech-boreal", "allo-horizon", "trains-soleil", "hexa-fibre", "cite-loc", "halles-modernes"}
+JOINING_2027 = {
+    "banque-en-ligne": ("banque-pivoine", "Banque Pivoine", 0.69),
+    "operateur-mobile": ("onde-libre", "Onde Libre", 0.70),
+    "transport-ferroviaire": ("rail-azur", "Rail Azur", 0.66),
+    "fournisseur-acces-internet": ("fibre-alpha", "Fibre Alpha", 0.68),
+    "location-voitures": ("loc-eclair", "Loc Éclair", 0.64),
+    "grande-distribution": ("epicerie-nouvelle", "L'Épicerie Nouvelle", 0.67),
+}
+
+EDITIONS = {
+    2026: {
+        "name": "Élu Service Client de l'Année 2026",
+        "window": (dt.date(2025, 5, 5), dt.date(2025, 7, 25)),
+        "registration": (dt.date(2025, 1, 6), dt.date(2025, 4, 11)),
+        "share": 1.0,  # the whole season
+    },
+    2027: {
+        "name": "Élu Service Client de l'Année 2027",
+        "window": (dt.date(2026, 9, 7), dt.date(2026, 12, 18)),
+        "registration": (dt.date(2026, 3, 2), dt.date(2026, 7, 10)),
+        "share": 0.45,  # the season is under way: about its first half is uploaded
+    },
+}
+# Unreached contacts (no answer, no reply, chat down), by channel, for an average brand.
+UNREACHED = {"phone": 0.05, "email": 0.07, "web": 0.0, "chat": 0.06, "social": 0.09}
+
+
+@dataclass(frozen=True)
+class DemoEntry:
+    category: str
+    brand: str
+    quality: float
+    complete: bool = True
+
+
+def entries_for(year: int) -> list[DemoEntry]:
+    entries = []
+    for slug, _name, brands in CATEGORIES:
+        for brand, _brand_name, quality in brands:
+            if year == 2027 and brand in LEAVING_2027:
+                continue
+            complete = year != 2026 or (slug, brand) not in INCOMPLETE_2026
+            entries.append(DemoEntry(slug, brand, quality, complete))
+        if year == 2027 and slug in JOINING_2027:
+            brand, _brand_name, quality = JOINING_2027[slug]
+            entries.append(DemoEntry(slug, brand, quality))
+    return entries
+
+
+def agency_for(category_slug: str) -> str:
+    """The first six categories are tested by one agency, the others by the second."""
+    index = [c[0] for c in CATEGORIES].index(category_slug)
+    return AGENCIES[0]["slug"] if index < 6 else AGENCIES[1]["slug"]
+
+
+def edition_document(year: int) -> dict:
+    """The edition in load_edition's file shape (API.md "Command line")."""
+    info = EDITIONS[year]
+    entries = entries_for(year)
+    names = {b: n for _s, _c, brands in CATEGORIES for b, n, _q in brands}
+    names.update({b: n for b, n, _q in JOINING_2027.values()})
+    used = sorted({e.brand for e in entries})
+    start, end = info["window"]
+    return {
+        "country": COUNTRY,
+        "year": year,
+        "name": info["name"],
+        "time_zone": "Europe/Paris",
+        "settings": {"threshold": 12.0, "min_entrants": 3, "completion": 1.0},
+        "categories": [{"slug": s, "name": n} for s, n, _b in CATEGORIES],
+        "brands": [{"slug": b, "name": names[b]} for b in used],
+        "entries": [
+            {
+                "brand": e.brand,
+                "category": e.category,
+                **({"status": "withdrawn"} if year == 2026 and (e.category, e.brand) in WITHDRAWN_2026 else {}),
+            }
+            for e in entries
+        ],
+        "agencies": AGENCIES,
+        "campaigns": [
+            {
+                "agency": a["slug"],
+                "starts_on": start.isoformat(),
+                "ends_on": end.isoformat(),
+                "categories": [s for s, _n, _b in CATEGORIES if agency_for(s) == a["slug"]],
+            }
+            for a in AGENCIES
+        ],
+    }
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+def _points(rng: random.Random, quality: float) -> int | None:
+    if rng.random() < 0.04:  # criterion not applicable to this contact
+        return None
+    return (rng.random() < quality) + (rng.random() < quality)
+
+
+def _performed_at(rng: random.Random, start: dt.date, days: int) -> str:
+    day = start + dt.timedelta(days=rng.randrange(days))
+    while day.weekday() == 6:  # no mystery calls on Sundays
+        day -= dt.timedelta(days=1)
+    moment = dt.datetime.combine(day, dt.time(rng.randrange(9, 19), rng.randrange(60)), tzinfo=TZ)
+    return moment.isoformat()
+
+
+def _test_result(rng: random.Random, entry: DemoEntry, channel: str, external_id: str, when: str) -> dict:
+    # Each contact varies around the brand's level; weaker brands also miss more contacts.
+    quality = min(0.97, max(0.05, rng.gauss(entry.quality, 0.08)))
+    unreached = UNREACHED[channel] * (1.6 - entry.quality)
+    reached = rng.random() >= unreached
+    item = {"external_id": external_id, "entry": None, "channel": channel, "performed_at": when, "reached": reached}
+    if channel in ("phone", "chat"):
+        base = 240 if channel == "phone" else 90
+        item["wait_seconds"] = round(rng.lognormvariate(math.log(base * (1.2 - entry.quality)), 0.5))
+    if channel in ("email", "social") and reached:
+        base = 36 if channel == "email" else 8
+        item["response_hours"] = round(rng.lognormvariate(math.log(base * (1.2 - entry.quality)), 0.6), 1)
+    if reached:
+        scores = {code: _points(rng, quality) for code, *_rest in DEFAULT_GRID[channel]}
+        if all(v is None for v in scores.values()):
+            scores[DEFAULT_GRID[channel][0][0]] = 1
+        item["scores"] = scores
+    else:
+        item["scores"] = {}
+    return item
+
+
+def results_for(year: int, edition: Edition, entry: DemoEntry, entry_id: int, prefix: str) -> list[dict]:
+    """One entry's season of tests, drawn from a generator seeded by the entry's identity."""
+    info = EDITIONS[year]
+    rng = random.Random(f"{SEED}/{year}/{entry.category}/{entry.brand}")
+    start, end = info["window"]
+    # A season under way has tests from its first weeks only.
+    days = max(1, math.floor(((end - start).days + 1) * info["share"]))
+    share = info["share"] if entry.complete else 0.6
+    items = []
+    for channel, quota in edition.quota.items():
+        n = quota if share >= 1 else math.floor(quota * share)
+        for i in range(n):
+            external_id = f"{prefix}-{year}-{entry.category[:12]}-{entry.brand[:16]}-{channel}-{i + 1:03d}"
+            item = _test_result(rng, entry, channel, external_id, _performed_at(rng, start, days))
+            item["entry"] = entry_id
+            items.append(item)
+    return items
+
+
+# -- the whole demo ------------------------------------------------------------------------------
+
+
+def _scaled_quota(scale: float) -> dict:
+    return {"quota": {c: math.ceil(q * scale) for c, q in DEFAULT_QUOTA.items()}}
+
+
+def _load(year: int, scale: float) -> Edition:
+    document = edition_document(year)
+    if scale != 1.0:
+        document["settings"].update(_scaled_quota(scale))
+    ids = load_edition(data=document)
+    edition = Edition.objects.get(pk=ids["edition"])
+    info = EDITIONS[year]
+    changes = {
+        "registration_opens_on": info["registration"][0],
+        "registration_closes_on": info["registration"][1],
+        "tests_start_on": info["window"][0],
+        "tests_end_on": info["window"][1],
+    }
+    changed = [f for f, v in changes.items() if getattr(edition, f) != v]
+    if changed:
+        for f in changed:
+            setattr(edition, f, changes[f])
+        edition_save(edition=edition, changed_fields=changed)
+    return edition
+
+
+def _upload(year: int, edition: Edition, say: Callable[[str], None]) -> int:
+    campaigns = {c.agency.slug: c for c in Campaign.objects.filter(edition=edition).select_related("agency", "edition")}
+    entry_ids = {
+        (e.category.slug, e.brand.slug): e.pk
+        for e in Entry.objects.filter(category__edition=edition).select_related("category", "brand")
+    }
+    statuses = dict(Entry.objects.filter(category__edition=edition).values_list("pk", "status"))
+    total = 0
+    for agency in AGENCIES:
+        campaign = campaigns[agency["slug"]]
+        prefix = "TQ" if agency["slug"] == "terrain-qualite" else "CM"
+        items = []
+        for entry in entries_for(year):
+            entry_id = entry_ids[(entry.category, entry.brand)]
+            if agency_for(entry.category) != agency["slug"] or statuses[entry_id] != Entry.Status.REGISTERED:
+                continue
+            items.extend(results_for(year, edition, entry, entry_id, prefix))
+        if TestResult.objects.filter(campaign=campaign).count() >= len(items):
+            continue  # already uploaded by an earlier run
+        for start in range(0, len(items), CHUNK):
+            counts = results_upload(campaign=campaign, items=items[start : start + CHUNK])
+            total += counts["created"] + counts["updated"]
+        say(f"  {agency['name']}: {len(items)} results uploaded to {edition.name}")
+    return total
+
+
+def _users() -> None:
+    user_model = get_user_model()
+    organiser, _ = user_model.objects.get_or_create(username=ORGANISER["username"])
+    organiser.email, organiser.is_staff, organiser.is_superuser = ORGANISER["email"], True, True
+    organiser.set_password(ORGANISER["password"])
+    organiser.save()
+    member, _ = user_model.objects.get_or_create(username=BRAND_MEMBER["username"])
+    member.email, member.first_name, member.last_name = BRAND_MEMBER["email"], "Camille", "Martin"
+    member.set_password(BRAND_MEMBER["password"])
+    member.save()
+    BrandMembership.objects.get_or_create(user=member, brand=Brand.objects.get(slug=BRAND_MEMBER["brand"]))
+
+
+def reset() -> None:
+    """Remove the demo's editions, their results, brands, agencies and people."""
+    editions = Edition.objects.filter(country=COUNTRY, year__in=EDITIONS)
+    with transaction.atomic():
+        TestResult.objects.filter(campaign__edition__in=editions).delete()
+        Publication.objects.filter(edition__in=editions).delete()
+        editions.delete()
+        brands = {b for _s, _n, bs in CATEGORIES for b, _bn, _q in bs} | {b for b, _n, _q in JOINING_2027.values()}
+        Brand.objects.filter(slug__in=brands, entries__isnull=True).delete()
+        slugs = [a["slug"] for a in AGENCIES]
+        get_user_model().objects.filter(agency_membership__agency__slug__in=slugs).delete()
+        Agency.objects.filter(slug__in=slugs, campaigns__isnull=True).delete()
+        get_user_model().objects.filter(username__in=[ORGANISER["username"], BRAND_MEMBER["username"]]).delete()
+
+
+def seed(*, scale: float = 1.0, say: Callable[[str], None] = print) -> dict:
+    """Build (or complete) the demo; returns what to tell the person who asked for it."""
+    if scale <= 0 or scale > 1:
+        raise ValueError("scale must be in (0, 1].")
+    say("France 2026: editions, categories, brands, entries, agencies, campaigns")
+    edition_2026 = _load(2026, scale)
+    if not edition_2026.is_frozen:
+        _upload(2026, edition_2026, say)
+        say("France 2026: recomputing the rankings")
+        recompute_edition(edition=edition_2026)
+        say("France 2026: publishing the palmarès")
+        edition_publish(edition=edition_2026)
+    say("France 2027: open edition, season under way")
+    edition_2027 = _load(2027, scale)
+    if _upload(2027, edition_2027, say):
+        recompute_edition(edition=edition_2027)
+    _users()
+    token, _created = agency_api_token(agency=Agency.objects.get(slug=AGENCIES[0]["slug"]))
+    return {
+        "editions": {2026: edition_2026.pk, 2027: edition_2027.pk},
+        "organiser": ORGANISER,
+        "brand_member": BRAND_MEMBER,
+        "agency": {"slug": AGENCIES[0]["slug"], "token": token},
+    }

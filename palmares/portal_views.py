@@ -1,0 +1,180 @@
+"""The brand portal: login (throttled), the member's entries, scorecards and their PDF reports.
+
+Who sees what (METHODOLOGY §10): a brand member opens only the entries of their brands
+(anything else is a 404, never a 403, so that nothing reveals an entry exists); organisers
+(staff) open every scorecard for support; before results are released to brands the page
+shows no figure at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import reports
+from .certificate_selectors import certificates_for
+from .scorecard import portal_entries, results_visible, scorecard_cached, scorecard_entry
+
+PORTAL_PAGE_SIZE = 50
+# A season is ~225 tests per entry: the scorecard lists them a page at a time.
+TESTS_PAGE_SIZE = 50
+_PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400}
+
+
+# -- login throttling ----------------------------------------------------------------------------
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """“10/min” → (10 attempts, 60 seconds); also “5/15min”, “100/h”."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*", rate or "")
+    if not match or match.group(3) not in _PERIODS:
+        raise ValueError(f"LOGIN_THROTTLE_RATE must look like '10/min', not {rate!r}")
+    return int(match.group(1)), int(match.group(2) or 1) * _PERIODS[match.group(3)]
+
+
+def _client_ip(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _throttle_key(request: HttpRequest, username: str) -> str:
+    digest = hashlib.sha256(f"{username.strip().lower()}|{_client_ip(request)}".encode()).hexdigest()
+    return f"login-failures:{digest}"
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    """Django's login, refusing further attempts after too many failures per username and address.
+
+    The limit and window come from ``settings.LOGIN_THROTTLE_RATE`` (e.g. ``10/min``): once a
+    username has failed that many times from one address within the window, even a correct
+    password is refused until the window ends (answered 429 with a clear message).
+    """
+
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        limit, period = parse_rate(settings.LOGIN_THROTTLE_RATE)
+        key = _throttle_key(request, request.POST.get("username", ""))
+        if (cache.get(key) or 0) >= limit:
+            # An unbound form: the password is not even checked while throttled.
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
+            minutes = max(1, math.ceil(period / 60))
+            form.cleaned_data = {}  # add_error() expects a cleaned form.
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many failed attempts for this username. Please wait %(minutes)d minute and try "
+                    "again, or reset your password.",
+                    "Too many failed attempts for this username. Please wait %(minutes)d minutes and try "
+                    "again, or reset your password.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            response = self.render_to_response(self.get_context_data(form=form, throttled=True))
+            response.status_code = 429
+            response["Retry-After"] = str(period)  # the longest wait: the window started at the first failure
+            return response
+        self._throttle = (key, period)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        key, period = self._throttle
+        # add() starts the window at the first failure; incr() never extends it.
+        if not cache.add(key, 1, period):
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, period)
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        cache.delete(self._throttle[0])
+        return super().form_valid(form)
+
+
+# -- portal pages --------------------------------------------------------------------------------
+
+
+@login_required
+def portal_home(request: HttpRequest) -> HttpResponse:
+    entries = portal_entries(user=request.user)
+    page = Paginator(entries, PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "entry": e,
+            "released": results_visible(entry=e),
+            "published": e.category.edition.is_published,
+        }
+        for e in page.object_list
+    ]
+    # A laureate's members reach their certificates (PDF and verification page) from here.
+    certificates = list(certificates_for(user=request.user))
+    return render(
+        request, "palmares/portal/home.html", {"entries": rows, "page_obj": page, "certificates": certificates}
+    )
+
+
+def _entry_or_404(request: HttpRequest, entry_id: int):
+    entry = scorecard_entry(user=request.user, entry_id=entry_id)
+    if entry is None:
+        raise Http404(_("No such scorecard."))
+    return entry
+
+
+@login_required
+def scorecard(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = _entry_or_404(request, entry_id)
+    released = results_visible(entry=entry)
+    context = {"entry": entry, "card": None, "preview": False}
+    if released or request.user.is_staff:
+        card = scorecard_cached(entry=entry)
+        channel = request.GET.get("channel") or ""
+        tests = [t for t in card["tests"] if t["channel"] == channel] if channel else card["tests"]
+        context.update(
+            card=card,
+            tests=tests,
+            tests_page=Paginator(tests, TESTS_PAGE_SIZE).get_page(request.GET.get("tests_page")),
+            channel_filter=channel,
+            preview=not released,
+            pdf=False,
+        )
+    return render(request, "palmares/portal/scorecard.html", context)
+
+
+@login_required
+def scorecard_report(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = _entry_or_404(request, entry_id)
+    if not (results_visible(entry=entry) or request.user.is_staff):
+        raise Http404(_("No such report."))
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    card = scorecard_cached(entry=entry)
+    fingerprint = reports.report_fingerprint(card=card, language=language)
+    report = reports.report_ready(entry=entry, fingerprint=fingerprint)
+    if report is None and settings.CELERY_TASK_ALWAYS_EAGER:
+        # No worker (development, tests): render in the request.
+        report = reports.report_build(entry=entry, language=language, card=card)
+    if report is None:
+        reports.report_queue(entry=entry, fingerprint=fingerprint, language=language)
+        response = render(request, "palmares/portal/preparing.html", {"entry": entry})
+        response.status_code = 202
+        return response
+    filename = f"scorecard-{entry.category.edition.year}-{entry.category.slug}-{entry.brand.slug}.pdf"
+    response = FileResponse(
+        report.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,176 @@
+"""Turns a frozen snapshot into what the public pages show: figures, charts geometry, plain labels.
+
+Pure functions over snapshot dicts (no queries), shared by the pages and the cache warm-up.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channel
+
+# Inline SVG bar charts: geometry computed here so templates only draw.
+CHART_WIDTH = 520
+LABEL_WIDTH = 120
+BAR_HEIGHT = 18
+ROW_GAP = 16
+
+
+def round_score(value: float | None) -> Decimal | None:
+    """Displayed scores are rounded half up to 2 decimals (METHODOLOGY §10)."""
+    if value is None:
+        return None
+    return Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def channel_label(channel: str) -> str:
+    try:
+        return str(Channel(channel).label)
+    except ValueError:
+        return channel
+
+
+def _bar_rows(rows: list[tuple[str, list[tuple[str, float | None, str]]]], scale: float) -> dict[str, Any]:
+    """rows: [(label, [(series css class, value, text), ...])] → positioned bars on a 0–scale axis."""
+    plot = CHART_WIDTH - LABEL_WIDTH - 80
+    y = 8
+    out = []
+    for label, series in rows:
+        bars = []
+        for i, (css, value, text) in enumerate(series):
+            width = 0 if value is None else max(2.0, plot * min(value, scale) / scale)
+            bars.append(
+                {
+                    "css": css,
+                    "x": LABEL_WIDTH,
+                    "y": y + i * (BAR_HEIGHT + 2),
+                    "width": round(width, 1),
+                    "text": text,
+                    "text_x": LABEL_WIDTH + round(width, 1) + 6,
+                    "text_y": y + i * (BAR_HEIGHT + 2) + BAR_HEIGHT - 4,
+                    "height": BAR_HEIGHT,
+                    "missing": value is None,
+                }
+            )
+        group_height = len(series) * (BAR_HEIGHT + 2)
+        out.append({"label": label, "label_y": y + group_height / 2 + 5, "bars": bars})
+        y += group_height + ROW_GAP
+    return {"width": CHART_WIDTH, "height": y, "rows": out, "label_width": LABEL_WIDTH}
+
+
+def _fmt_score(value: float | None) -> str:
+    from django.utils.formats import number_format
+
+    rounded = round_score(value)
+    return "—" if rounded is None else number_format(rounded, 2)
+
+
+def _fmt_percent(value: float | None) -> str:
+    from django.utils.formats import number_format
+
+    if value is None:
+        return "—"
+    return f"{number_format(round_score(value * 100), 1)} %"
+
+
+def figures_view(figures: dict[str, Any], channels: list[str]) -> dict[str, Any]:
+    """Edition figures (METHODOLOGY §9) ready to display, with two inline charts."""
+    per_channel = figures.get("channels") or {}
+    ordered = [c for c in CHANNELS if c in per_channel or c in channels]
+    score_rows = []
+    reach_rows = []
+    delays = []
+    for c in ordered:
+        data = per_channel.get(c) or {}
+        score_rows.append(
+            (
+                channel_label(c),
+                [
+                    ("bar-laureates", data.get("average_laureates"), _fmt_score(data.get("average_laureates"))),
+                    ("bar-others", data.get("average_others"), _fmt_score(data.get("average_others"))),
+                ],
+            )
+        )
+        reach = data.get("reach_rate")
+        reach_rows.append(
+            (channel_label(c), [("bar-reach", None if reach is None else reach * 100, _fmt_percent(reach))])
+        )
+        if c in WAIT_CHANNELS and data.get("median_wait_seconds") is not None:
+            delays.append({"channel": channel_label(c), "kind": "wait", "value": data["median_wait_seconds"]})
+        if c in RESPONSE_CHANNELS and data.get("median_response_hours") is not None:
+            delays.append({"channel": channel_label(c), "kind": "response", "value": data["median_response_hours"]})
+    renewal = figures.get("renewal_rate")
+    return {
+        "categories": figures.get("categories"),
+        "contested_categories": figures.get("contested_categories"),
+        "awarded_categories": figures.get("awarded_categories"),
+        "entries": figures.get("entries"),
+        "counted_tests": figures.get("counted_tests"),
+        "average_laureates": round_score(figures.get("average_laureates")),
+        "average_others": round_score(figures.get("average_others")),
+        "renewal_rate": None if renewal is None else round_score(renewal * 100),
+        "score_chart": _bar_rows(score_rows, 20.0) if score_rows else None,
+        "reach_chart": _bar_rows(reach_rows, 100.0) if reach_rows else None,
+        "delays": delays,
+    }
+
+
+def categories_view(palmares: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "slug": c["slug"],
+            "name": c["name"],
+            "laureates": [
+                {"slug": lau["brand"]["slug"], "name": lau["brand"]["name"], "overall": round_score(lau["overall"])}
+                for lau in c["laureates"]
+            ],
+            "ex_aequo": len(c["laureates"]) > 1,
+        }
+        for c in palmares.get("categories", [])
+    ]
+
+
+def methodology_view(methodology: dict[str, Any]) -> dict[str, Any]:
+    channels = methodology.get("channels", [])
+    total_weight = sum(c["weight"] for c in channels) or 1
+    completion = Decimal(repr(methodology.get("completion", 1.0)))
+    rows = []
+    for c in channels:
+        grid_weight = sum(cr["weight"] for cr in c["criteria"]) or 1
+        required = -((-completion * c["quota"]) // 1)  # ceil, exactly in decimal (§6)
+        rows.append(
+            {
+                "channel": c["channel"],
+                "label": channel_label(c["channel"]),
+                "quota": c["quota"],
+                "weight": c["weight"],
+                "share": round_score(100 * c["weight"] / total_weight),
+                "required": int(required),
+                "criteria": [{**cr, "share": round_score(100 * cr["weight"] / grid_weight)} for cr in c["criteria"]],
+                "grid_weight": grid_weight,
+            }
+        )
+    return {
+        "threshold": round_score(methodology.get("threshold")),
+        "min_entrants": methodology.get("min_entrants"),
+        "completion_percent": round_score(float(completion) * 100),
+        "channels": rows,
+        "total_weight": total_weight,
+        "time_zone": methodology.get("time_zone"),
+    }
+
+
+def edition_description(palmares: dict[str, Any]) -> str:
+    edition = palmares["edition"]
+    figures = palmares.get("figures") or {}
+    return _(
+        "%(name)s: %(awarded)s titles awarded in %(categories)s categories, after %(tests)s mystery-shopper tests."
+    ) % {
+        "name": edition["name"],
+        "awarded": figures.get("awarded_categories", "—"),
+        "categories": figures.get("categories", len(palmares.get("categories", []))),
+        "tests": figures.get("counted_tests", "—"),
+    }

@@ -1,0 +1,517 @@
+"""A brand's confidential scorecard: every figure of one entry, for the portal page and its PDF.
+
+Overall, channel scores, margin and rank are the stored ones (``scoring.models.EntryScore``),
+so the scorecard never disagrees with the rankings. Per-criterion figures, reach rates and
+waiting/response times are computed here from the test rows (pandas), over counted tests
+(METHODOLOGY §5: not excluded).
+
+Confidentiality (METHODOLOGY §10) is built into the dict itself, so neither the page nor the
+PDF can show too much: rank and laureate status are ``None`` until the edition is published,
+and category aggregates are ``None`` unless enough scored entries stand behind them.
+
+This module also holds the portal's reads (which entries a user may open).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils import translation
+
+from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channel
+from election.models import Edition, Entry
+from mystery_tests.models import Criterion, TestResult
+from scoring.models import CategoryRanking, EntryScore
+
+# METHODOLOGY §10: category aggregates only where at least this many scored entries stand behind them.
+MIN_ENTRIES_FOR_AGGREGATES = 3
+# How many criteria the "cost the most" and "strongest" lists show.
+HIGHLIGHTS = 3
+CHANNEL_LABELS = dict(Channel.choices)
+
+
+# -- reads for the portal ----------------------------------------------------------------------
+
+
+def entries_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Entry]:
+    """Entries whose scorecard ``user`` may open: its brands' entries; organisers (staff) all of them."""
+    qs = Entry.objects.select_related("brand", "category__edition")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_staff:
+        return qs
+    return qs.filter(brand__memberships__user=user)
+
+
+def portal_entries(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Entry]:
+    """The portal home's list: newest edition first, then category and brand."""
+    return entries_for(user=user).order_by(
+        "-category__edition__year", "category__edition__country", "category__name", "brand__name", "id"
+    )
+
+
+def scorecard_entry(*, user: AbstractBaseUser | AnonymousUser, entry_id: int) -> Entry | None:
+    """The entry if ``user`` may open its scorecard, with what the scorecard reads alongside."""
+    return entries_for(user=user).select_related("computed", "category__ranking").filter(pk=entry_id).first()
+
+
+def results_visible(*, entry: Entry) -> bool:
+    """Brands read figures once results are released to them; publication releases them too."""
+    edition = entry.category.edition
+    return edition.results_released or edition.is_published
+
+
+# -- the scorecard -----------------------------------------------------------------------------
+
+# Bump when the card's shape changes, so that cached cards are not reused.
+CARD_VERSION = 1
+# An upper bound on how long a card may lag behind a change that bypasses the version stamps
+# below (e.g. the previous edition's release); every change of results moves the stamps at once.
+CARD_CACHE_SECONDS = 300
+
+
+def _card_key(entry: Entry) -> str:
+    """What the card depends on, as a cache key: inputs and computation of the category's ranking
+    (results, exclusions, grid and settings bump ``input_version``), the entry's stored score,
+    the edition's release and publication state, and the language of the labels."""
+    edition = entry.category.edition
+    try:
+        ranking = entry.category.ranking
+        computed = ranking.computed_at.timestamp() if ranking.computed_at else ""
+        stamp = f"{ranking.input_version}.{ranking.computed_version}.{computed}"
+    except CategoryRanking.DoesNotExist:
+        stamp = "none"
+    score = _entry_score(entry)
+    parts = [
+        CARD_VERSION,
+        entry.pk,
+        entry.status,
+        stamp,
+        score.fingerprint if score else "",
+        score.computed_at.timestamp() if score else "",
+        edition.published_at and edition.published_at.timestamp(),
+        edition.results_released_at and edition.results_released_at.timestamp(),
+        edition.is_published,
+        edition.results_released,
+        translation.get_language(),
+    ]
+    return "scorecard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def scorecard_cached(*, entry: Entry) -> dict[str, Any]:
+    """``scorecard_for`` through the cache (the portal page and its PDF download read this)."""
+    key = _card_key(entry)
+    card = cache.get(key)
+    if card is None:
+        card = scorecard_for(entry=entry)
+        cache.set(key, card, CARD_CACHE_SECONDS)
+    return card
+
+
+def scorecard_for(*, entry: Entry) -> dict[str, Any]:
+    """Every figure of ``entry``'s scorecard, as plain data (JSON-serialisable but for datetimes).
+
+    Definitions beyond the rule book (the rule book is silent on them):
+
+    - *Category aggregates* (average, best, quartiles of the overall and of each channel score)
+      are over the category's scored entries (registered, with an overall score) and, per channel,
+      over those that have that channel. They are shown only when at least three entries stand
+      behind them (§10), per channel as well, so that no competitor's score can be deduced.
+      Quartiles use linear interpolation between order statistics (pandas' default).
+    - *Mean points of a criterion*: over the entry's counted reached tests where it was scored.
+      The *category mean* is the mean of the scored entries' own means (each entry weighs the same,
+      as in the category average score), shown under the same three-entry rule.
+    - *Points lost* by criterion k of channel c (out of the overall score, /20): in a counted reached
+      test of channel c whose scored criteria are K, k removes ``20 × w_k × (2 − p_k)/2 / Σ_K w``;
+      the sum over the channel's counted reached tests is divided by their number (tests where k
+      was not scored remove 0 from k), then multiplied by the channel's normalised weight
+      ``weight[c] / Σ weight`` over the entry's scored channels (channels with a counted test).
+      Unreached tests score 0 on every criterion at once; they show in the reach rate instead.
+    - *Costing the most*: the three criteria with the most points lost (above 0), ties broken by the
+      rule book's channel order then grid position.
+    - *Strongest*: among criteria scored at least once and not already among the costliest, the
+      three with the fewest points lost; ties broken by the higher mean points, then by the larger
+      share of the overall score at stake (normalised channel weight × criterion weight / Σ grid
+      weights of the channel), then channel order and grid position.
+    """
+    edition: Edition = entry.category.edition
+    published = edition.is_published
+    own_score = _entry_score(entry)
+    category_scores = _category_scores(entry)
+    scored_ids = [s.entry_id for s in category_scores]
+    grid = _grid(edition)
+    tests = list(
+        TestResult.objects.filter(entry=entry)
+        .order_by("performed_at", "id")
+        .values(
+            "id",
+            "external_id",
+            "channel",
+            "performed_at",
+            "reached",
+            "wait_seconds",
+            "response_hours",
+            "scores",
+            "comment",
+            "score",
+            "excluded",
+            "exclusion_reason",
+        )
+    )
+    peer_rows = list(
+        TestResult.objects.filter(entry_id__in=scored_ids, excluded=False, reached=True).values_list(
+            "entry_id", "channel", "scores"
+        )
+    )
+    counted = [t for t in tests if not t["excluded"]]
+    channel_weight = _normalised_weights(edition, {t["channel"] for t in counted})
+    criteria = _criteria(grid, counted, peer_rows, scored_ids, channel_weight)
+
+    overall = own_score.overall if own_score else None
+    card: dict[str, Any] = {
+        "entry": {
+            "id": entry.pk,
+            "status": entry.status,
+            "brand": {"slug": entry.brand.slug, "name": entry.brand.name},
+            "category": {"slug": entry.category.slug, "name": entry.category.name},
+            "edition": _edition_dict(edition),
+        },
+        "published": published,
+        "released": results_visible(entry=entry),
+        "threshold": float(edition.threshold),
+        "scored": overall is not None,
+        "overall": overall,
+        "moe": own_score.moe if own_score else None,
+        "complete": own_score.complete if own_score else False,
+        "counted_tests": len(counted),
+        "excluded_tests": len(tests) - len(counted),
+        "computed_at": own_score.computed_at if own_score else None,
+        "stale": _stale(entry),
+        "category": _category_block(entry, category_scores, published),
+        "rank": None,
+        "ranked_entries": None,
+        "laureate": None,
+        "channels": _channels(edition, own_score, category_scores, counted, channel_weight),
+        "criteria": criteria,
+        "costliest": _costliest(criteria),
+        "previous": _previous(entry, overall),
+        "tests": _tests(grid, tests),
+    }
+    card["strongest"] = _strongest(criteria, card["costliest"])
+    if published and own_score and overall is not None:
+        # §10: rank and laureate status only once the edition is published.
+        card["rank"] = own_score.rank
+        card["ranked_entries"] = len(category_scores)
+        card["laureate"] = own_score.laureate
+    return card
+
+
+# -- pieces ------------------------------------------------------------------------------------
+
+
+def _edition_dict(edition: Edition) -> dict[str, Any]:
+    return {"id": edition.pk, "country": edition.country, "year": edition.year, "name": edition.name}
+
+
+def _entry_score(entry: Entry) -> EntryScore | None:
+    try:
+        return entry.computed
+    except EntryScore.DoesNotExist:
+        return None
+
+
+def _stale(entry: Entry) -> bool:
+    try:
+        return entry.category.ranking.stale
+    except CategoryRanking.DoesNotExist:
+        return False
+
+
+def _category_scores(entry: Entry) -> list[EntryScore]:
+    """The category's scored entries (§5: registered only), best first."""
+    return list(
+        EntryScore.objects.filter(
+            entry__category_id=entry.category_id, entry__status=Entry.Status.REGISTERED, overall__isnull=False
+        ).order_by("rank", "entry_id")
+    )
+
+
+def _grid(edition: Edition) -> dict[str, list[dict[str, Any]]]:
+    grid: dict[str, list[dict[str, Any]]] = {c: [] for c in CHANNELS}
+    for row in (
+        Criterion.objects.filter(edition=edition)
+        .order_by("channel", "position", "id")
+        .values("channel", "code", "label", "weight")
+    ):
+        grid.setdefault(row["channel"], []).append(row)
+    return grid
+
+
+def _normalised_weights(edition: Edition, channels: set[str]) -> dict[str, float]:
+    weights = edition.weight
+    scored = [c for c in edition.channels if c in channels]
+    total = sum(weights[c] for c in scored)
+    return {c: weights[c] / total for c in scored} if total else {}
+
+
+def _summary(values: list[float]) -> dict[str, float] | None:
+    """Average, best and quartiles, or None under the three-entry rule (§10)."""
+    if len(values) < MIN_ENTRIES_FOR_AGGREGATES:
+        return None
+    import numpy as np
+
+    array = np.asarray(values, dtype="float64")
+    # Linear interpolation between order statistics (numpy's and pandas' default method).
+    q1, median, q3 = (float(q) for q in np.quantile(array, [0.25, 0.5, 0.75]))
+    return {
+        "average": float(array.mean()),
+        "best": float(array.max()),
+        "worst": float(array.min()),
+        "q1": q1,
+        "median": median,
+        "q3": q3,
+        "entries": len(values),
+    }
+
+
+def _category_block(entry: Entry, scores: list[EntryScore], published: bool) -> dict[str, Any]:
+    try:
+        ranking = entry.category.ranking
+    except CategoryRanking.DoesNotExist:
+        ranking = None
+    return {
+        "scored_entries": len(scores),
+        "overall": _summary([s.overall for s in scores]),
+        # Whether the category is awarded is part of the palmarès: only after publication.
+        "awarded": (ranking.awarded if ranking else False) if published else None,
+    }
+
+
+def _channels(
+    edition: Edition,
+    own: EntryScore | None,
+    scores: list[EntryScore],
+    counted: list[dict[str, Any]],
+    channel_weight: dict[str, float],
+) -> list[dict[str, Any]]:
+    by_channel: dict[str, list[dict[str, Any]]] = {}
+    for t in counted:
+        by_channel.setdefault(t["channel"], []).append(t)
+    own_channels = (own.channels or {}) if own else {}
+    rows = []
+    for c in edition.channels:
+        stored = own_channels.get(c) or {}
+        group = by_channel.get(c, [])
+        reached = sum(1 for t in group if t["reached"]) / len(group) if group else None
+        median_wait = _median([t["wait_seconds"] for t in group]) if c in WAIT_CHANNELS else None
+        median_response = _median([t["response_hours"] for t in group]) if c in RESPONSE_CHANNELS else None
+        rows.append(
+            {
+                "channel": c,
+                "label": str(CHANNEL_LABELS[c]),
+                "quota": edition.quota[c],
+                "weight": edition.weight[c],
+                "normalised_weight": channel_weight.get(c),
+                "score": stored.get("score"),
+                "n": stored.get("n", 0),
+                "sd": stored.get("sd"),
+                "counted": len(group),
+                "reach_rate": reached,
+                "median_wait_seconds": median_wait,
+                "median_response_hours": median_response,
+                "has_wait": c in WAIT_CHANNELS,
+                "has_response": c in RESPONSE_CHANNELS,
+                "category": _summary(
+                    [s.channels[c]["score"] for s in scores if (s.channels or {}).get(c, {}).get("score") is not None]
+                ),
+            }
+        )
+    return rows
+
+
+def _median(values: list[float | None]) -> float | None:
+    """§9: over the tests that carry a value; an even count takes the mean of the two middle ones."""
+    present = [v for v in values if v is not None]
+    return float(statistics.median(present)) if present else None
+
+
+def _criteria(
+    grid: dict[str, list[dict[str, Any]]],
+    counted: list[dict[str, Any]],
+    peer_rows: list[tuple[int, str, dict]],
+    scored_ids: list[int],
+    channel_weight: dict[str, float],
+) -> list[dict[str, Any]]:
+    """One row per grid criterion of the channels the entry has counted tests on."""
+    import pandas as pd
+
+    weights = {(c, row["code"]): row["weight"] for c, rows in grid.items() for row in rows}
+    reached = [t for t in counted if t["reached"]]
+    reached_per_channel = pd.Series([t["channel"] for t in reached], dtype="object").value_counts().to_dict()
+
+    # Long format: one row per scored criterion of a counted reached test, with its loss (see docstring).
+    long_rows = []
+    for t in reached:
+        scored = {k: p for k, p in (t["scores"] or {}).items() if p is not None and (t["channel"], k) in weights}
+        total = sum(weights[(t["channel"], k)] for k in scored)
+        for k, p in scored.items():
+            w = weights[(t["channel"], k)]
+            long_rows.append((t["channel"], k, p, 20.0 * w * (2 - p) / 2 / total))
+    own = pd.DataFrame(long_rows, columns=["channel", "code", "points", "loss"])
+    own_stats: dict[tuple[str, str], dict[str, float]] = (
+        own.groupby(["channel", "code"], sort=False)
+        .agg(mean=("points", "mean"), n=("points", "size"), loss=("loss", "sum"))
+        .to_dict("index")
+        if len(own)
+        else {}
+    )
+    peer_means = _peer_means(peer_rows, scored_ids, weights)
+
+    rows = []
+    for c in CHANNELS:
+        if c not in channel_weight:
+            continue
+        grid_total = sum(row["weight"] for row in grid.get(c, [])) or 1
+        for position, crit in enumerate(grid.get(c, [])):
+            key = (c, crit["code"])
+            stat = own_stats.get(key)
+            n_reached = reached_per_channel.get(c, 0)
+            lost = float(stat["loss"]) / n_reached * channel_weight[c] if stat is not None and n_reached else 0.0
+            rows.append(
+                {
+                    "channel": c,
+                    "channel_label": str(CHANNEL_LABELS[c]),
+                    "code": crit["code"],
+                    "label": crit["label"],
+                    "weight": crit["weight"],
+                    "position": position,
+                    "times_scored": int(stat["n"]) if stat is not None else 0,
+                    "mean_points": float(stat["mean"]) if stat is not None else None,
+                    "category_mean": peer_means.get(key),
+                    "points_lost": lost,
+                    "at_stake": channel_weight[c] * crit["weight"] / grid_total * 20.0,
+                }
+            )
+    return rows
+
+
+def _peer_means(
+    peer_rows: list[tuple[int, str, dict]], scored_ids: list[int], weights: dict[tuple[str, str], int]
+) -> dict[tuple[str, str], float]:
+    """Mean over the category's scored entries of each entry's mean points, per criterion (≥ 3 entries).
+
+    A plain accumulation: over a category's thousands of tests it is several times faster than
+    building a DataFrame, and this runs on every scorecard view."""
+    if len(scored_ids) < MIN_ENTRIES_FOR_AGGREGATES or not peer_rows:
+        return {}
+    sums: dict[tuple[str, str], dict[int, list[int]]] = {}
+    for entry_id, channel, scores in peer_rows:
+        for code, points in (scores or {}).items():
+            if points is None or (channel, code) not in weights:
+                continue
+            acc = sums.setdefault((channel, code), {}).setdefault(entry_id, [0, 0])
+            acc[0] += points
+            acc[1] += 1
+    return {
+        key: sum(total / n for total, n in per_entry.values()) / len(per_entry)
+        for key, per_entry in sums.items()
+        if len(per_entry) >= MIN_ENTRIES_FOR_AGGREGATES
+    }
+
+
+def _order(channel: str) -> int:
+    return CHANNELS.index(channel)
+
+
+def _costliest(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    losing = [c for c in criteria if c["points_lost"] > 0]
+    losing.sort(key=lambda c: (-_r9(c["points_lost"]), _order(c["channel"]), c["position"]))
+    return losing[:HIGHLIGHTS]
+
+
+def _strongest(criteria: list[dict[str, Any]], costliest: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    taken = {(c["channel"], c["code"]) for c in costliest}
+    candidates = [c for c in criteria if c["times_scored"] and (c["channel"], c["code"]) not in taken]
+    candidates.sort(
+        key=lambda c: (
+            _r9(c["points_lost"]),
+            -_r9(c["mean_points"]),
+            -_r9(c["at_stake"]),
+            _order(c["channel"]),
+            c["position"],
+        )
+    )
+    return candidates[:HIGHLIGHTS]
+
+
+def _r9(value: float) -> float:
+    """§7: compare at 9 decimals so that equal values are equal."""
+    return round(value, 9)
+
+
+def _previous(entry: Entry, overall: float | None) -> dict[str, Any] | None:
+    """The same brand in the same category slug of the country's previous year (if brands saw it)."""
+    previous = (
+        Entry.objects.select_related("category__edition", "computed")
+        .filter(
+            brand_id=entry.brand_id,
+            category__slug=entry.category.slug,
+            category__edition__country=entry.category.edition.country,
+            category__edition__year=entry.category.edition.year - 1,
+        )
+        .first()
+    )
+    if previous is None or not results_visible(entry=previous):
+        return None
+    edition = previous.category.edition
+    score = _entry_score(previous)
+    before = score.overall if score else None
+    data: dict[str, Any] = {
+        "entry": previous.pk,
+        "edition": _edition_dict(edition),
+        "overall": before,
+        "delta": overall - before if overall is not None and before is not None else None,
+        "rank": None,
+        "ranked_entries": None,
+    }
+    if edition.is_published and score and score.rank is not None:
+        data["rank"] = score.rank
+        data["ranked_entries"] = EntryScore.objects.filter(
+            entry__category_id=previous.category_id, entry__status=Entry.Status.REGISTERED, overall__isnull=False
+        ).count()
+    return data
+
+
+def _tests(grid: dict[str, list[dict[str, Any]]], tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tests behind the figures, with their points in grid order and labels."""
+    out = []
+    for t in tests:
+        scores = t["scores"] or {}
+        points = [
+            {"code": row["code"], "label": row["label"], "points": scores[row["code"]]}
+            for row in grid.get(t["channel"], [])
+            if scores.get(row["code"]) is not None
+        ]
+        out.append(
+            {
+                "id": t["id"],
+                "external_id": t["external_id"],
+                "channel": t["channel"],
+                "channel_label": str(CHANNEL_LABELS[t["channel"]]),
+                "performed_at": t["performed_at"],
+                "reached": t["reached"],
+                "wait_seconds": t["wait_seconds"],
+                "response_hours": t["response_hours"],
+                "score": t["score"],
+                "points": points,
+                "comment": t["comment"],
+                "excluded": t["excluded"],
+                "exclusion_reason": t["exclusion_reason"] if t["excluded"] else "",
+            }
+        )
+    return out

@@ -1,0 +1,137 @@
+"""Publication of an edition: freeze an immutable snapshot when it is decided, go live now or later.
+
+The snapshot is the only thing public pages and the palmarès API read, so recomputes,
+late results or exclusions after the decision change nothing published (METHODOLOGY §10).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from election.models import Edition
+
+from .models import Publication
+from .signals import edition_published, edition_unpublished
+from .snapshot import build_snapshot, snapshot_fingerprint
+
+
+class PublicationError(Exception):
+    """A publication request that cannot be carried out; the message says why."""
+
+
+def _recompute_stale(*, edition: Edition) -> None:
+    """Bring every stale (or never computed) category up to date before freezing, synchronously."""
+    from scoring import services as scoring_services
+    from scoring.models import CategoryRanking
+
+    category_ids = set(edition.categories.values_list("pk", flat=True))
+    fresh = {
+        r.category_id
+        for r in CategoryRanking.objects.filter(category_id__in=category_ids)
+        if not r.stale and r.computed_at is not None
+    }
+    stale = category_ids - fresh
+    if stale:
+        report = scoring_services.recompute_categories(category_ids=stale)
+        if report.failed:
+            names = ", ".join(sorted(edition.categories.filter(pk__in=report.failed).values_list("name", flat=True)))
+            raise PublicationError(
+                _("The rankings of these categories could not be computed, so nothing was published: %(names)s.")
+                % {"names": names}
+            )
+
+
+def _invalidate_live_cache(edition_id: int) -> None:
+    from .selectors import forget_live_publication
+
+    forget_live_publication(edition_id=edition_id)
+
+
+def edition_publish(*, edition: Edition, at: dt.datetime | None = None, user=None) -> Publication:
+    """Decide the publication of ``edition``: freeze its results now, make them public at ``at`` (or now).
+
+    Uploads are refused from this moment (``Edition.frozen_at``); scorecards are released at
+    go-live unless an organiser released them earlier.
+    """
+    now = timezone.now()
+    if at is not None:
+        if timezone.is_naive(at):
+            raise PublicationError(_("The go-live time must carry a time zone."))
+        if at < now - dt.timedelta(minutes=1):
+            raise PublicationError(_("The go-live time is in the past; leave it empty to publish now."))
+    goes_live_at = max(at, now) if at is not None else now
+
+    with transaction.atomic():
+        # The row lock serialises two organisers publishing at once and uploads that lock the edition.
+        locked = Edition.objects.select_for_update().get(pk=edition.pk)
+        current = Publication.objects.filter(edition=locked, is_current=True).first()
+        if current is not None:
+            raise PublicationError(
+                _("%(edition)s is already published (public from %(at)s); unpublish it first.")
+                % {"edition": locked, "at": timezone.localtime(current.goes_live_at).strftime("%Y-%m-%d %H:%M")}
+            )
+        if not locked.categories.exists():
+            raise PublicationError(_("%(edition)s has no category to publish.") % {"edition": locked})
+        # Frozen first: from here no upload can slip in between the recompute and the snapshot.
+        Edition.objects.filter(pk=locked.pk).update(frozen_at=now, published_at=goes_live_at, updated_at=now)
+        _recompute_stale(edition=locked)
+        snapshot = build_snapshot(edition=locked, goes_live_at=goes_live_at)
+        if snapshot["rankings"].get("stale"):
+            raise PublicationError(_("The rankings changed while publishing; try again."))
+        releases = locked.results_released_at is None or locked.results_released_at > goes_live_at
+        # Kept so that cancelling a scheduled publication can take back the release it made.
+        snapshot["meta"] = {"released_results": releases}
+        if releases:
+            Edition.objects.filter(pk=locked.pk).update(results_released_at=goes_live_at)
+        publication = Publication.objects.create(
+            edition=locked,
+            decided_at=now,
+            decided_by=user if user is not None and user.is_authenticated else None,
+            goes_live_at=goes_live_at,
+            snapshot=snapshot,
+            fingerprint=snapshot_fingerprint(snapshot),
+            is_current=True,
+        )
+        transaction.on_commit(lambda: _invalidate_live_cache(locked.pk))
+        transaction.on_commit(lambda: edition_published.send(sender=Publication, publication=publication))
+    edition.refresh_from_db()
+    return publication
+
+
+def edition_unpublish(*, edition: Edition, user, reason: str) -> Publication:
+    """Withdraw the current publication of ``edition``, recording who, when and why.
+
+    The edition's results are unfrozen (uploads and recomputes resume); publishing again
+    makes a new snapshot.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise PublicationError(_("Say why the palmarès is withdrawn: a reason is required."))
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Edition.objects.select_for_update().get(pk=edition.pk)
+        publication = Publication.objects.select_for_update().filter(edition=locked, is_current=True).first()
+        if publication is None:
+            raise PublicationError(_("%(edition)s is not published.") % {"edition": locked})
+        publication.is_current = False
+        publication.unpublished_at = now
+        publication.unpublished_by = user if user is not None and user.is_authenticated else None
+        publication.unpublish_reason = reason
+        publication.save(update_fields=["is_current", "unpublished_at", "unpublished_by", "unpublish_reason"])
+        changes: dict[str, Any] = {"frozen_at": None, "published_at": None, "updated_at": now}
+        released_by_it = (publication.snapshot.get("meta") or {}).get("released_results")
+        # A release made by a publication that never went live is taken back with it.
+        if released_by_it and publication.goes_live_at > now and locked.results_released_at == publication.goes_live_at:
+            changes["results_released_at"] = None
+        Edition.objects.filter(pk=locked.pk).update(**changes)
+        transaction.on_commit(lambda: _invalidate_live_cache(locked.pk))
+        transaction.on_commit(
+            lambda: edition_unpublished.send(sender=Publication, publication=publication, reason=reason)
+        )
+    edition.refresh_from_db()
+    return publication

@@ -1,0 +1,37 @@
+"""The scorecard's "Appeal this test" links (the scorecard view belongs to the portal; this tag
+adds the appeal state to its tests table without a query per row)."""
+
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils import formats, timezone
+
+from palmares.appeal_selectors import open_appeals_by_result
+from palmares.appeals import appeal_window_open
+
+register = template.Library()
+
+_NONE = {"window_open": False, "appealable": frozenset(), "open": {}}
+
+
+@register.simple_tag(takes_context=True)
+def appeal_state(context, entry, tests) -> dict:
+    """For a brand member's scorecard while the appeal window is open: which of ``tests`` can be
+    appealed (counted, no open appeal) and which already have an open appeal ({result id: appeal id}).
+
+    Nothing for the PDF, for organisers reading a scorecard (they decide appeals, they do not file
+    them) and outside the window; then no query at all.
+    """
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if context.get("pdf") or user is None or not user.is_authenticated or user.is_staff:
+        return _NONE
+    if not entry.is_registered or not appeal_window_open(edition=entry.category.edition):
+        return _NONE
+    edition = entry.category.edition
+    open_appeals = open_appeals_by_result(entry=entry)
+    appealable = frozenset(t["id"] for t in tests if not t["excluded"] and t["id"] not in open_appeals)
+    closes_at = formats.date_format(
+        timezone.localtime(edition.appeals_close_at, ZoneInfo(edition.time_zone)), "DATETIME_FORMAT"
+    )
+    return {"window_open": True, "appealable": appealable, "open": open_appeals, "closes_at": closes_at}

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("palmares.public_urls")),
+    path("", include("palmares.portal_urls")),
+    path("", include("palmares.certificate_urls")),
+    path("", include("palmares.appeal_urls")),
+]
