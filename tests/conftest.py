@@ -1,0 +1,88 @@
+"""Shared fixtures: personas for permission tests (ENGINEERING "Tests")."""
+
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+os.environ.setdefault("DJANGO_TESTING", "1")
+
+from tests import factories  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``services`` need a real PostgreSQL and Redis (README "Running with PostgreSQL/Redis")."""
+    if os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    skip = pytest.mark.skip(reason="needs REDIS_URL and a PostgreSQL DATABASE_URL")
+    for item in items:
+        if item.get_closest_marker("services"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_unless_services(request, settings):
+    """With REDIS_URL set (CI's second run) only ``services`` tests use the real broker and
+    cache; the others run tasks eagerly with a local-memory cache, as in development."""
+    from config.celery import app
+
+    # Read before any override: Celery loads its configuration from the settings lazily, and a first
+    # read after the override below would keep "eager" as the value to restore, for every later test.
+    previous = app.conf.task_always_eager
+    if request.node.get_closest_marker("services"):
+        app.conf.task_always_eager = False
+        yield
+        app.conf.task_always_eager = previous
+        return
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    locmem = "django.core.cache.backends.locmem.LocMemCache"
+    # Only when needed: overriding CACHES rebuilds the cache connections, which undoes what a test
+    # patched on the cache and resets other per-thread state.
+    if settings.CACHES["default"]["BACKEND"] != locmem:
+        settings.CACHES = {"default": {"BACKEND": locmem}}
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_and_cache(settings, tmp_path):
+    from django.core.cache import cache
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.API_THROTTLE_RATE = "100000/min"
+    # PBKDF2 on every factory user dominates test time; logins still check the password.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def edition(db):
+    """An open edition with the default grid, two categories of three entries, agencies A and B."""
+    return factories.EditionFactory()
+
+
+@pytest.fixture
+def organiser(db):
+    return factories.UserFactory(username="organiser", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def token_client(user) -> APIClient:
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def organiser_api(organiser):
+    return token_client(organiser)

@@ -1,0 +1,116 @@
+"""factory_boy factories for every model the tests build."""
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from election.models import Brand, BrandMembership, Category, Edition, Entry
+from mystery_tests.models import Agency, AgencyMembership, Campaign, Criterion
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class EditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Edition
+        skip_postgeneration_save = True
+
+    country = "FR"
+    # Within Edition's valid years (2000–2100) however many editions the whole suite creates.
+    year = factory.Sequence(lambda n: 2030 + n % 70)
+    name = factory.LazyAttribute(lambda e: f"Élu Service Client de l'Année {e.year}")
+    time_zone = "Europe/Paris"
+    tests_start_on = factory.LazyAttribute(lambda e: dt.date(e.year - 1, 5, 1))
+    tests_end_on = factory.LazyAttribute(lambda e: dt.date(e.year - 1, 7, 31))
+
+    @factory.post_generation
+    def grid(obj, create, extracted, **kwargs):  # noqa: N805
+        """A new edition gets the default grid of METHODOLOGY §3; pass ``grid=False`` for none."""
+        if create and extracted is False:
+            Criterion.objects.filter(edition=obj).delete()
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    edition = factory.SubFactory(EditionFactory)
+    slug = factory.Sequence(lambda n: f"categorie-{n}")
+    name = factory.LazyAttribute(lambda c: c.slug.replace("-", " ").title())
+
+
+class BrandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Brand
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"marque-{n}")
+    name = factory.LazyAttribute(lambda b: b.slug.replace("-", " ").title())
+
+
+class EntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Entry
+
+    category = factory.SubFactory(CategoryFactory)
+    brand = factory.SubFactory(BrandFactory)
+
+
+class BrandMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BrandMembership
+
+    user = factory.SubFactory(UserFactory)
+    brand = factory.SubFactory(BrandFactory)
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"agence-{n}")
+    name = factory.LazyAttribute(lambda a: a.slug.replace("-", " ").title())
+
+
+class AgencyMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgencyMembership
+
+    user = factory.SubFactory(UserFactory)
+    agency = factory.SubFactory(AgencyFactory)
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+        skip_postgeneration_save = True
+
+    edition = factory.SubFactory(EditionFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    starts_on = factory.LazyAttribute(lambda c: c.edition.tests_start_on)
+    ends_on = factory.LazyAttribute(lambda c: c.edition.tests_end_on)
+
+    @factory.post_generation
+    def categories(obj, create, extracted, **kwargs):  # noqa: N805
+        """All the edition's categories unless a list is given."""
+        if not create:
+            return
+        obj.categories.set(extracted if extracted is not None else obj.edition.categories.all())

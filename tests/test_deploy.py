@@ -1,0 +1,178 @@
+"""Deployment: production settings pass `check --deploy`; docker-compose and Dockerfile hold together."""
+
+import importlib.util
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_SERVICES = ("migrate", "web", "worker")
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_env() -> dict[str, str]:
+    return {
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+        "DJANGO_ALLOWED_HOSTS": "awards.example.org",
+    }
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_deploy_check_security_is_clean_in_production():
+    # Act
+    result = run_manage("check", "--deploy", "--tag", "security", "--fail-level", "WARNING", **production_env())
+
+    # Assert
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_deploy_check_is_clean_in_production():
+    # Act
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **production_env())
+
+    # Assert
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_deploy_production_sends_csp_hsts_and_frame_headers():
+    # Arrange: a request through the production middleware stack (HTTPS as the proxy reports it)
+    script = (
+        "from django.test import Client; "
+        "r = Client().get('/api/v1/schema/', HTTP_HOST='awards.example.org', HTTP_X_FORWARDED_PROTO='https'); "
+        "print(r.status_code); print(r['Content-Security-Policy']); print(r['Strict-Transport-Security']); "
+        "print(r['X-Frame-Options']); print(r['X-Content-Type-Options']); print(r['Referrer-Policy'])"
+    )
+
+    # Act
+    result = run_manage("shell", "-c", script, **production_env())
+
+    # Assert
+    status, csp, hsts, frame, nosniff, referrer = result.stdout.splitlines()[-6:]
+    assert status == "200", result.stderr
+    assert "default-src 'self'" in csp and "script-src 'self';" in csp and "frame-ancestors 'none'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+    assert hsts == "max-age=31536000; includeSubDomains; preload"
+    assert (frame, nosniff, referrer) == ("DENY", "nosniff", "same-origin")
+
+
+def test_deploy_production_without_secret_key_is_refused():
+    # Arrange
+    env = production_env()
+    del env["DJANGO_SECRET_KEY"]
+
+    # Act
+    result = run_manage("check", **env)
+
+    # Assert
+    assert result.returncode == 1
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_ENV=production." in result.stderr
+
+
+def test_compose_has_the_five_services(compose):
+    # Assert
+    assert sorted(compose["services"]) == ["db", "migrate", "redis", "web", "worker"]
+    assert sorted(compose["volumes"]) == ["media", "pgdata", "redisdata"]
+
+
+def test_compose_long_running_services_have_health_checks(compose):
+    # Assert
+    for name in ("db", "redis", "web", "worker"):
+        assert compose["services"][name]["healthcheck"]["test"], name
+    assert "pg_isready" in " ".join(compose["services"]["db"]["healthcheck"]["test"])
+    assert compose["services"]["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+
+
+def test_compose_app_services_wait_for_healthy_dependencies(compose):
+    # Assert
+    services = compose["services"]
+    assert services["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"] == {
+            "db": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+            "migrate": {"condition": "service_completed_successfully"},
+        }
+
+
+def test_compose_app_services_get_the_production_environment(compose):
+    # Assert
+    for name in APP_SERVICES:
+        env = compose["services"][name]["environment"]
+        assert env["DJANGO_ENV"] == "production"
+        assert env["DATABASE_URL"].startswith("postgres://awards:")
+        assert env["DATABASE_URL"].endswith("@db:5432/awards")
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?")
+        assert "DJANGO_ALLOWED_HOSTS" in env
+
+
+def test_compose_volumes_keep_database_and_media(compose):
+    # Assert
+    services = compose["services"]
+    assert services["db"]["volumes"] == ["pgdata:/var/lib/postgresql/data"]
+    for name in APP_SERVICES:
+        assert services[name]["volumes"] == ["media:/app/media"]
+        assert services[name]["environment"]["MEDIA_ROOT"] == "/app/media"
+
+
+def test_compose_commands_reference_real_modules(compose):
+    # Arrange
+    services = compose["services"]
+
+    # Assert
+    assert services["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert "-B" in services["worker"]["command"]  # beat: the periodic sweep and scheduled publications
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert importlib.util.find_spec("config.wsgi") is not None
+    assert importlib.util.find_spec("config.celery") is not None
+    from config.celery import app
+
+    assert app.main == "config"
+
+
+def test_dockerfile_builds_a_slim_non_root_image_serving_wsgi():
+    # Arrange
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    # Assert
+    assert dockerfile.splitlines()[1] == "FROM python:3.11-slim"
+    assert "libpango-1.0-0" in dockerfile and "libpangoft2-1.0-0" in dockerfile
+    assert "pip install -r requirements.txt" in dockerfile
+    assert "collectstatic --noinput" in dockerfile
+    assert re.search(r"^USER app$", dockerfile, re.M)
+    cmd = re.search(r"^CMD (.*)$", dockerfile, re.M).group(1)
+    assert cmd.startswith('["gunicorn", "config.wsgi:application"')
+
+
+def test_dockerignore_keeps_local_state_out_of_the_image():
+    # Arrange
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+
+    # Assert
+    assert {".git", ".venv", "db.sqlite3", "media", "staticfiles"} <= ignored

@@ -1,0 +1,317 @@
+"""The organiser admin of election: every page renders, lists cost a fixed number of queries, actions work."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from election.models import Edition, Entry
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MODELS = ["edition", "category", "brand", "entry", "brandmembership"]
+
+
+@pytest.fixture
+def admin_client(client, organiser):
+    client.force_login(organiser)
+    return client
+
+
+def make_rows(model: str, n: int) -> list:
+    """n objects of the model, each in its own edition/category so that every column has data."""
+    if model == "edition":
+        return [factories.CategoryFactory().edition for _ in range(n)]
+    if model == "category":
+        return [factories.EntryFactory().category for _ in range(n)]
+    if model == "brand":
+        return [factories.BrandMembershipFactory(brand=factories.EntryFactory().brand).brand for _ in range(n)]
+    if model == "entry":
+        return factories.EntryFactory.create_batch(n)
+    return factories.BrandMembershipFactory.create_batch(n)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_admin_changelist_renders_for_superuser(admin_client, model):
+    # Arrange
+    make_rows(model, 2)
+
+    # Act
+    response = admin_client.get(reverse(f"admin:election_{model}_changelist"))
+
+    # Assert
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 2
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_admin_changelist_search_renders(admin_client, model):
+    # Arrange
+    make_rows(model, 1)
+
+    # Act
+    response = admin_client.get(reverse(f"admin:election_{model}_changelist"), {"q": "zzz-nothing"})
+
+    # Assert
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_admin_change_form_renders_for_superuser(admin_client, model):
+    # Arrange
+    obj = make_rows(model, 1)[0]
+
+    # Act
+    response = admin_client.get(reverse(f"admin:election_{model}_change", args=[obj.pk]))
+
+    # Assert
+    assert response.status_code == 200
+    assert response.context["original"] == obj
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_admin_add_form_renders_for_superuser(admin_client, model):
+    # Act
+    response = admin_client.get(reverse(f"admin:election_{model}_add"))
+
+    # Assert
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("n", [1, 3])
+def test_admin_changelist_query_count_is_fixed(admin_client, django_assert_num_queries, model, n):
+    # Arrange
+    make_rows(model, n)
+    url = reverse(f"admin:election_{model}_changelist")
+    admin_client.get(url)  # warm the session and content types
+
+    # Act / Assert: session, user, count, full count, rows (+ the filters' own choices)
+    expected = {"edition": 7, "category": 6, "brand": 5, "entry": 6, "brandmembership": 6}[model]
+    with django_assert_num_queries(expected):
+        response = admin_client.get(url)
+    assert response.context["cl"].result_count == n
+
+
+def test_admin_changelist_is_refused_to_anonymous(client):
+    # Act
+    response = client.get(reverse("admin:election_edition_changelist"))
+
+    # Assert
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_admin_changelist_is_refused_to_a_brand_member(client):
+    # Arrange
+    member = factories.BrandMembershipFactory().user
+    client.force_login(member)
+
+    # Act
+    response = client.get(reverse("admin:election_entry_changelist"))
+
+    # Assert
+    assert response.status_code == 302
+
+
+def test_admin_edition_list_shows_counts_and_state(admin_client):
+    # Arrange
+    category = factories.CategoryFactory()
+    factories.EntryFactory.create_batch(2, category=category)
+    factories.EntryFactory(category=category, status="withdrawn")
+
+    # Act
+    response = admin_client.get(reverse("admin:election_edition_changelist"))
+
+    # Assert
+    row = response.context["cl"].result_list[0]
+    assert (row.n_categories, row.n_entries) == (1, 2)
+    assert f"category__edition__id__exact={category.edition_id}&amp;status__exact=registered" in response.text
+
+
+def test_admin_edition_state_filter_finds_published(admin_client):
+    # Arrange
+    published = factories.EditionFactory(frozen_at=timezone.now(), published_at=timezone.now())
+    factories.EditionFactory()
+
+    # Act
+    response = admin_client.get(reverse("admin:election_edition_changelist"), {"state": "published"})
+
+    # Assert
+    assert list(response.context["cl"].result_list) == [published]
+    assert f'href="/palmares/fr/{published.year}/"' in response.text
+
+
+def edition_form_data(edition: Edition, **changes) -> dict:
+    fields = [
+        "name",
+        "country",
+        "year",
+        "language",
+        "time_zone",
+        "threshold",
+        "min_entrants",
+        "completion",
+        *[f"quota_{c}" for c in ("phone", "email", "web", "chat", "social")],
+    ]
+    data = {f: getattr(edition, f) for f in fields}
+    data.update(
+        {
+            "tests_start_on": edition.tests_start_on.isoformat(),
+            "tests_end_on": edition.tests_end_on.isoformat(),
+            "categories-TOTAL_FORMS": "0",
+            "categories-INITIAL_FORMS": "0",
+            "categories-MIN_NUM_FORMS": "0",
+            "categories-MAX_NUM_FORMS": "1000",
+        }
+    )
+    data.update(changes)
+    return {k: ("" if v is None else v) for k, v in data.items()}
+
+
+def test_admin_frozen_edition_settings_change_is_refused_with_a_message(admin_client):
+    # Arrange
+    edition = factories.EditionFactory(frozen_at=timezone.now())
+    url = reverse("admin:election_edition_change", args=[edition.pk])
+
+    # Act
+    response = admin_client.post(url, edition_form_data(edition, threshold="10.00"))
+
+    # Assert
+    assert response.status_code == 200
+    assert "threshold" in response.context["adminform"].form.errors
+    edition.refresh_from_db()
+    assert str(edition.threshold) == "12.00"
+
+
+def test_admin_edition_add_with_inline_categories(admin_client):
+    # Arrange
+    edition = factories.EditionFactory.build(year=2045)
+    data = edition_form_data(edition)
+    data.update(
+        {
+            "categories-TOTAL_FORMS": "1",
+            "categories-0-name": "Banque en ligne",
+            "categories-0-slug": "banque-en-ligne",
+        }
+    )
+
+    # Act
+    response = admin_client.post(reverse("admin:election_edition_add"), data)
+
+    # Assert
+    assert response.status_code == 302
+    created = Edition.objects.get(year=2045)
+    assert list(created.categories.values_list("slug", flat=True)) == ["banque-en-ligne"]
+
+
+def test_admin_entry_withdraw_action_records_the_reason(admin_client):
+    # Arrange
+    entries = factories.EntryFactory.create_batch(2)
+
+    # Act
+    response = admin_client.post(
+        reverse("admin:election_entry_changelist"),
+        {"action": "withdraw", "_selected_action": [e.pk for e in entries], "reason": "Désistement"},
+        follow=True,
+    )
+
+    # Assert
+    assert response.status_code == 200
+    assert list(Entry.objects.order_by().values_list("status", "status_reason").distinct()) == [
+        ("withdrawn", "Désistement")
+    ]
+
+
+def test_admin_entry_action_on_frozen_edition_is_refused_with_a_message(admin_client):
+    # Arrange
+    edition = factories.EditionFactory(frozen_at=timezone.now())
+    entry = factories.EntryFactory(category=factories.CategoryFactory(edition=edition))
+
+    # Act
+    response = admin_client.post(
+        reverse("admin:election_entry_changelist"),
+        {"action": "disqualify", "_selected_action": [entry.pk], "reason": ""},
+        follow=True,
+    )
+
+    # Assert
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    entry.refresh_from_db()
+    assert entry.status == "registered"
+
+
+def test_admin_entry_add_to_frozen_edition_is_refused(admin_client):
+    # Arrange
+    edition = factories.EditionFactory(frozen_at=timezone.now())
+    category = factories.CategoryFactory(edition=edition)
+    brand = factories.BrandFactory()
+
+    # Act
+    response = admin_client.post(
+        reverse("admin:election_entry_add"),
+        {"category": category.pk, "brand": brand.pk, "status": "registered", "status_reason": ""},
+    )
+
+    # Assert
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()
+    assert Entry.objects.count() == 0
+
+
+def test_admin_category_inline_adds_an_entry(admin_client):
+    # Arrange
+    category = factories.CategoryFactory()
+    brand = factories.BrandFactory()
+    data = {
+        "edition": category.edition_id,
+        "name": category.name,
+        "slug": category.slug,
+        "description": "",
+        "entries-TOTAL_FORMS": "1",
+        "entries-INITIAL_FORMS": "0",
+        "entries-MIN_NUM_FORMS": "0",
+        "entries-MAX_NUM_FORMS": "1000",
+        "entries-0-brand": brand.pk,
+        "entries-0-status": "registered",
+        "entries-0-status_reason": "",
+    }
+
+    # Act
+    response = admin_client.post(reverse("admin:election_category_change", args=[category.pk]), data)
+
+    # Assert
+    assert response.status_code == 302
+    assert list(category.entries.values_list("brand__slug", flat=True)) == [brand.slug]
+
+
+def test_admin_brand_add_form_prepopulates_the_slug(admin_client):
+    # Act
+    response = admin_client.get(reverse("admin:election_brand_add"))
+
+    # Assert
+    assert response.context["adminform"].prepopulated_fields[0]["field"].name == "slug"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "Withdraw the selected entries"), ("fr", "Retirer les candidatures sélectionnées")],
+)
+def test_admin_entry_actions_speak_french_and_english(admin_client, language, text):
+    # Arrange
+    factories.EntryFactory()
+
+    # Act
+    response = admin_client.get(reverse("admin:election_entry_changelist"), HTTP_ACCEPT_LANGUAGE=language)
+
+    # Assert
+    assert text in response.text
+
+
+def test_admin_site_carries_the_competition_name_in_french(admin_client):
+    # Act
+    response = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="fr")
+
+    # Assert
+    assert "Service Client de l&#x27;Année — administration" in response.text
