@@ -1,0 +1,277 @@
+"""Benchmark of the JSON results upload over real HTTP (runner: bench/run.py).
+
+Creates an edition with 45 entries, an agency and its campaign, starts gunicorn (one sync worker) on
+127.0.0.1:8119 against the same database, and POSTs 10,000 results (``--size smoke``: 500) with
+urllib: new results, the same batch again (all unchanged), then every result changed (all
+replaced). Reports the wall time of each request, the worker's peak resident memory, and the
+baseline: psycopg2 ``copy_expert`` of the same rows into a temporary table (PostgreSQL only).
+Everything it created is deleted at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import random
+import time
+
+from bench.common import cpu_seconds, gunicorn, memory_kib, setup_django
+
+TARGET_S = 2.0
+SIZES = {"full": 10_000, "smoke": 500}
+QUOTA = {"phone": 140, "email": 50, "web": 15, "chat": 10, "social": 10}
+
+
+def _world(n_items: int):
+    from election.models import Brand, Category, Edition, Entry
+    from mystery_tests.models import Agency, Campaign
+    from mystery_tests.services import agency_api_token
+
+    per_entry = sum(QUOTA.values())
+    n_entries = max(1, -(-n_items // per_entry))
+    year = 2100
+    while Edition.objects.filter(country="ZZ", year=year).exists():
+        year -= 1
+    edition = Edition.objects.create(
+        country="ZZ", year=year, name=f"Bench upload {year}", tests_start_on=dt.date(2027, 5, 2)
+    )
+    # The default grid comes with the edition (mystery_tests.receivers).
+    categories = Category.objects.bulk_create(
+        Category(edition=edition, slug=f"bench-{i}", name=f"Bench {i}") for i in range(3)
+    )
+    brands = Brand.objects.bulk_create(
+        Brand(slug=f"bench-upload-{year}-{i:03d}", name=f"Bench brand {i}") for i in range(n_entries)
+    )
+    entries = Entry.objects.bulk_create(
+        Entry(category=categories[i % 3], brand=brand) for i, brand in enumerate(brands)
+    )
+    agency = Agency.objects.create(slug=f"bench-agency-{year}", name="Bench agency")
+    campaign = Campaign.objects.create(
+        edition=edition, agency=agency, starts_on=dt.date(2027, 5, 2), ends_on=dt.date(2027, 7, 31)
+    )
+    campaign.categories.set(categories)
+    token, _ = agency_api_token(agency=agency)
+    return edition, agency, campaign, entries, token
+
+
+def _items(entries, n_items: int, seed: int = 7) -> list[dict]:
+    """About 225 tests per entry, spread over the channels as the default quotas are."""
+    from mystery_tests.grid import DEFAULT_GRID
+
+    rng = random.Random(seed)
+    items = []
+    start = dt.datetime(2027, 5, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    for entry in entries:
+        for channel, quota in QUOTA.items():
+            for k in range(quota):
+                reached = rng.random() > 0.05
+                scores = {}
+                if reached:
+                    scores = {code: rng.choice((0, 1, 2, 2, None)) for code, *_ in DEFAULT_GRID[channel]}
+                    scores[DEFAULT_GRID[channel][0][0]] = rng.choice((0, 1, 2))
+                items.append(
+                    {
+                        "external_id": f"B-{entry.pk}-{channel}-{k:04d}",
+                        "entry": entry.pk,
+                        "channel": channel,
+                        "performed_at": (start + dt.timedelta(minutes=rng.randrange(0, 88 * 24 * 60))).isoformat(),
+                        "reached": reached,
+                        "wait_seconds": rng.randrange(0, 600) if channel in ("phone", "chat") else None,
+                        "response_hours": round(rng.uniform(0, 72), 2) if channel in ("email", "social") else None,
+                        "scores": scores,
+                        "comment": "Contact aimable, réponse exacte." if reached else "",
+                    }
+                )
+                if len(items) == n_items:
+                    return items
+    return items
+
+
+def _copy_baseline(campaign) -> float | None:
+    """Seconds to COPY the stored rows of ``campaign`` into a temporary table (PostgreSQL), as a floor."""
+    from django.db import connection, transaction
+
+    from mystery_tests.models import TestResult
+
+    if connection.vendor != "postgresql":
+        return None
+    columns = [
+        "agency_id",
+        "external_id",
+        "campaign_id",
+        "entry_id",
+        "channel",
+        "performed_at",
+        "reached",
+        "wait_seconds",
+        "response_hours",
+        "scores",
+        "comment",
+        "score",
+        "excluded",
+        "exclusion_reason",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
+    rows = list(TestResult.objects.filter(campaign=campaign).values_list(*columns))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bench_copy (LIKE mystery_tests_testresult INCLUDING DEFAULTS INCLUDING IDENTITY) "
+            "ON COMMIT DROP"
+        )
+        started = time.perf_counter()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in rows:
+            writer.writerow(
+                [
+                    json.dumps(value)
+                    if isinstance(value, dict)
+                    else ("\\N" if value is None else value.isoformat() if hasattr(value, "isoformat") else value)
+                    for value in row
+                ]
+            )
+        buffer.seek(0)
+        cursor.cursor.copy_expert(
+            f"COPY bench_copy ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+        )
+        elapsed = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM bench_copy")
+        assert cursor.fetchone()[0] == len(rows)
+    return elapsed
+
+
+def _cleanup(edition, agency) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from election.models import Brand
+    from mystery_tests.models import ResultEvent, TestResult
+
+    with transaction.atomic():
+        ResultEvent.objects.filter(result__agency=agency).delete()
+        TestResult.objects.filter(agency=agency).delete()
+        brand_ids = list(Brand.objects.filter(entries__category__edition=edition).values_list("pk", flat=True))
+        agency.campaigns.all().delete()
+        edition.delete()
+        Brand.objects.filter(pk__in=brand_ids).delete()
+        get_user_model().objects.filter(agency_membership__agency=agency).delete()
+        agency.delete()
+
+
+def run(size: str = "full") -> list[dict]:
+    setup_django()
+    from django.conf import settings
+    from django.db import connection
+
+    n_items = SIZES.get(size, SIZES["smoke"])
+    edition, agency, campaign, entries, token = _world(n_items)
+    try:
+        items = _items(entries, n_items)
+        body = json.dumps(items).encode()
+        changed_body = json.dumps([{**item, "comment": item["comment"] + " (revu)"} for item in items]).encode()
+        env = {
+            "DATABASE_URL": os.environ["DATABASE_URL"],
+            "DJANGO_DEBUG": "0",
+            "API_THROTTLE_RATE": "100000/min",
+            # Production shape: the recompute is queued to Redis after commit, not run inside the request.
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
+            if connection.vendor == "postgresql"
+            else "",
+        }
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        address = f"/api/v1/campaigns/{campaign.pk}/results/"
+        with gunicorn(env) as server:
+            # Warm the worker as production traffic would have: first connection, and the modules the
+            # first accepted upload imports (the scoring listener, the Celery client).
+            status, _, _ = server.request("GET", f"/api/v1/campaigns/{campaign.pk}/", headers=headers)
+            assert status == 200, status
+            warm = json.dumps([{**items[0], "external_id": "WARM-UP-1"}]).encode()
+            status, _, _ = server.request("POST", address, warm, headers)
+            assert status == 200, status
+            before = memory_kib(server.worker_pid)
+            timings, cpu = {}, {}
+            for label, payload, expected in (
+                ("new", body, {"created": n_items, "updated": 0, "unchanged": 0}),
+                ("same", body, {"created": 0, "updated": 0, "unchanged": n_items}),
+                ("changed", changed_body, {"created": 0, "updated": n_items, "unchanged": 0}),
+            ):
+                cpu_before = cpu_seconds(server.worker_pid)
+                status, answer, seconds = server.request("POST", address, payload, headers)
+                cpu[label] = cpu_seconds(server.worker_pid) - cpu_before
+                if status != 200 or json.loads(answer) != expected:
+                    raise RuntimeError(f"upload '{label}' answered {status}: {answer[:500]!r}")
+                timings[label] = seconds
+            after = memory_kib(server.worker_pid)
+        baseline = _copy_baseline(campaign)
+    finally:
+        _cleanup(edition, agency)
+
+    full = size == "full"
+    database = f"{connection.vendor} ({settings.DATABASES['default']['NAME']})"
+    mib = len(body) / 1024 / 1024
+    baseline_text = f"COPY of the same {n_items:,} rows: {baseline:.3f} s" if baseline is not None else "n/a (SQLite)"
+    load = os.getloadavg()[0]
+    common = f"{database}; gunicorn 1 sync worker; body {mib:.1f} MiB; load average {load:.1f} on {os.cpu_count()} CPUs"
+
+    def versus(seconds: float) -> str:
+        return f"; {seconds / baseline:.1f}× the COPY baseline" if baseline else ""
+
+    def worker_cpu(label: str) -> str:
+        # CPU time is far less sensitive than wall time to other processes sharing the machine.
+        return f"; worker CPU {cpu[label]:.2f} s"
+
+    return [
+        {
+            "name": f"JSON upload of {n_items:,} new results over HTTP",
+            "value": round(timings["new"], 3),
+            "unit": "s",
+            "target": f"≤ {TARGET_S:g} s" + ("" if full else " (at 10,000 results)"),
+            "met": timings["new"] <= TARGET_S if full else None,
+            "baseline": baseline_text,
+            "notes": f"{common}; {n_items / timings['new']:,.0f} results/s{versus(timings['new'])}{worker_cpu('new')}; "
+            f"answer 200 with created={n_items}",
+        },
+        {
+            "name": f"JSON upload of the same {n_items:,} results again (all unchanged)",
+            "value": round(timings["same"], 3),
+            "unit": "s",
+            "target": f"≤ {TARGET_S:g} s" + ("" if full else " (at 10,000 results)"),
+            "met": timings["same"] <= TARGET_S if full else None,
+            "baseline": baseline_text,
+            "notes": f"{common}{versus(timings['same'])}{worker_cpu('same')}; "
+            "compares normalised content, writes nothing",
+        },
+        {
+            "name": f"JSON upload of {n_items:,} changed results (all replaced, history kept)",
+            "value": round(timings["changed"], 3),
+            "unit": "s",
+            "target": f"≤ {TARGET_S:g} s" + ("" if full else " (at 10,000 results)"),
+            "met": timings["changed"] <= TARGET_S if full else None,
+            "baseline": baseline_text,
+            "notes": f"{common}{versus(timings['changed'])}{worker_cpu('changed')}; "
+            f"rows updated in place + {n_items:,} history events",
+        },
+        {
+            "name": "upload worker peak resident memory",
+            "value": round(after["VmHWM"] / 1024, 1),
+            "unit": "MiB",
+            "target": None,
+            "met": None,
+            "baseline": f"{before['VmRSS'] / 1024:.1f} MiB resident before the uploads (warm worker)",
+            "notes": "VmHWM of the gunicorn worker after the three uploads (/proc/<pid>/status)",
+        },
+        {
+            "name": f"baseline: psycopg2 COPY of the same {n_items:,} rows into a temporary table",
+            "value": round(baseline, 3) if baseline is not None else None,
+            "unit": "s",
+            "target": None,
+            "met": None,
+            "baseline": None,
+            "notes": "CSV built in memory from the stored rows, COPY FROM STDIN; the floor for any upload",
+        },
+    ]
