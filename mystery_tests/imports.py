@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Campaign, Criterion, ImportJob
+from .validation import duplicate_message
 
 if TYPE_CHECKING:  # pandas and numpy are heavy: imported when a file is read, not when Django starts
     import numpy as np
@@ -500,14 +501,22 @@ def column_for(field: str | None) -> str | None:
     return head
 
 
-def service_errors(errors: Iterable[dict], item_rows: list[int]) -> list[dict]:
+def service_errors(errors: Iterable[dict], item_rows: list[int], items: list[dict] | None = None) -> list[dict]:
     """``results_upload``'s ``{"index", "field", "message"}`` as ``{"row", "column", "message"}``."""
     mapped = []
     for error in errors:
         index = error.get("index")
-        row = item_rows[index] if isinstance(index, int) and 0 <= index < len(item_rows) else 1
-        mapped.append(cell_error(row, column_for(error.get("field")), error.get("message", "")))
+        row = _row_of(index, item_rows)
+        message = error.get("message", "")
+        if error.get("duplicates"):
+            key = items[index]["external_id"] if items is not None else ""
+            message = duplicate_message(key, [_row_of(i, item_rows) for i in error["duplicates"]], rows=True)
+        mapped.append(cell_error(row, column_for(error.get("field")), message))
     return mapped
+
+
+def _row_of(index, item_rows: list[int]) -> int:
+    return item_rows[index] if isinstance(index, int) and 0 <= index < len(item_rows) else 1
 
 
 def sorted_errors(errors: list[dict], column_order: list[str]) -> list[dict]:
@@ -628,7 +637,7 @@ def import_run(*, job_id: int) -> ImportJob:
             try:
                 services.results_upload(campaign=campaign, items=items, user=job.uploaded_by, dry_run=True)
             except services.ResultsInvalid as exc:
-                errors += service_errors(exc.errors, item_rows)
+                errors += service_errors(exc.errors, item_rows, items)
             except services.CampaignLocked as exc:
                 return _fail(job, [cell_error(1, None, str(exc))])
         return _fail(job, sorted_errors(errors, columns))
@@ -648,7 +657,7 @@ def import_run(*, job_id: int) -> ImportJob:
     try:
         counts = services.results_upload(campaign=campaign, items=items, user=job.uploaded_by, progress=progress)
     except services.ResultsInvalid as exc:
-        return _fail(job, sorted_errors(service_errors(exc.errors, item_rows), columns))
+        return _fail(job, sorted_errors(service_errors(exc.errors, item_rows, items), columns))
     except services.CampaignLocked as exc:
         return _fail(job, [cell_error(1, None, str(exc))])
     return _finish(

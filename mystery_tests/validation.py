@@ -564,17 +564,18 @@ def duplicate_errors(items: list) -> list[dict]:
     errors = []
     for key, where in positions.items():
         if len(where) > 1:
-            listed = ", ".join(str(i) for i in where)
+            message = duplicate_message(key, where)
             for index in where:
-                errors.append(
-                    {
-                        "index": index,
-                        "field": "external_id",
-                        "message": _("“%(key)s” appears more than once in this payload (indexes %(where)s).")
-                        % {"key": key, "where": listed},
-                    }
-                )
+                # "duplicates" lets a file import name the rows instead; the API answers without it.
+                errors.append({"index": index, "field": "external_id", "message": message, "duplicates": where})
     return errors
+
+
+def duplicate_message(key: str, where: list[int], *, rows: bool = False) -> str:
+    listed = ", ".join(str(i) for i in where)
+    if rows:
+        return _("“%(key)s” appears more than once in this file (rows %(where)s).") % {"key": key, "where": listed}
+    return _("“%(key)s” appears more than once in this payload (indexes %(where)s).") % {"key": key, "where": listed}
 
 
 def validate_items(context: CampaignContext, items: list, progress=None, every: int = 1000) -> tuple[list, list]:

@@ -204,6 +204,22 @@ def test_import_every_faulty_cell_is_reported_with_row_and_column(iworld, run_fi
     assert TestResult.objects.count() == 0
 
 
+@pytest.mark.parametrize("type_error", [False, True], ids=["alone", "beside-a-type-error"])
+def test_import_repeated_external_id_names_the_spreadsheet_rows(iworld, run_file, type_error):
+    rows = [row(1), row(2), row(1, comment="again"), row(3, greeting="deux" if type_error else "2")]
+
+    job = run_file(csv_bytes(rows))
+
+    message = "“T-00001” appears more than once in this file (rows 2, 4)."
+    duplicates = [e for e in job.errors if e["column"] == "external_id"]
+    assert duplicates == [
+        {"row": 2, "column": "external_id", "message": message},
+        {"row": 4, "column": "external_id", "message": message},
+    ]
+    assert [(e["row"], e["column"]) for e in job.errors if e not in duplicates] == ([(5, "greeting")] if type_error else [])
+    assert TestResult.objects.count() == 0
+
+
 def test_import_skips_blank_lines_and_keeps_spreadsheet_row_numbers(iworld, run_file):
     text = csv_bytes([row(1), row(2, greeting="9")]).decode("utf-8-sig")
     lines = text.split("\r\n")
