@@ -128,7 +128,7 @@ class AppealAdmin(EntryColumnsMixin, admin.ModelAdmin):
 
     fieldsets = (
         (_("Appeal"), {"fields": ("entry", "test_detail", "filed_by", "filed_at", "reason", "evidence")}),
-        (_("Agency"), {"fields": ("agency_answer", "agency_answered_at")}),
+        (_("Agency"), {"fields": ("agency_answer", "agency_answered_by", "agency_answered_at")}),
         (_("Decision"), {"fields": ("status", "decided_by", "decided_at", "answer")}),
     )
     readonly_fields = (
@@ -139,6 +139,7 @@ class AppealAdmin(EntryColumnsMixin, admin.ModelAdmin):
         "reason",
         "evidence",
         "agency_answer",
+        "agency_answered_by",
         "agency_answered_at",
         "status",
         "decided_by",
@@ -157,7 +158,14 @@ class AppealAdmin(EntryColumnsMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("entry__brand", "entry__category__edition", "result__agency", "filed_by", "decided_by")
+            .select_related(
+                "entry__brand",
+                "entry__category__edition",
+                "result__agency",
+                "filed_by",
+                "decided_by",
+                "agency_answered_by",
+            )
         )
 
     @admin.display(description=_("category"), ordering="entry__category__slug")

@@ -507,6 +507,7 @@ def appeal_agency_answer(*, appeal: Appeal, user: AbstractBaseUser, answer: str)
             raise AppealConflict(_("This appeal has been decided: the agency's answer can no longer change."))
         locked.agency_answer = answer
         locked.agency_answered_at = timezone.now()
-        locked.save(update_fields=["agency_answer", "agency_answered_at"])
+        locked.agency_answered_by = user
+        locked.save(update_fields=["agency_answer", "agency_answered_at", "agency_answered_by"])
     logger.info("Appeal #%s answered by agency %s (user %s)", locked.pk, agency_id, user.pk)
     return locked

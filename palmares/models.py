@@ -131,6 +131,14 @@ class Appeal(models.Model):
     answer = models.TextField(_("organiser's answer"), blank=True)
     agency_answer = models.TextField(_("agency's answer"), blank=True)
     agency_answered_at = models.DateTimeField(_("agency answered at"), null=True, blank=True)
+    agency_answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appeals_answered",
+        verbose_name=_("agency answered by"),
+    )
 
     class Meta:
         verbose_name = _("appeal")

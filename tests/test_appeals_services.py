@@ -449,6 +449,7 @@ def test_appeal_agency_answer_recorded(world):
     answered.refresh_from_db()
     assert answered.agency_answer == "Called at 10:02, recording kept."
     assert answered.agency_answered_at is not None
+    assert answered.agency_answered_by == world.agent_a
 
 
 def test_appeal_agency_answer_by_other_agency_refused(world):

@@ -216,7 +216,9 @@ def test_import_repeated_external_id_names_the_spreadsheet_rows(iworld, run_file
         {"row": 2, "column": "external_id", "message": message},
         {"row": 4, "column": "external_id", "message": message},
     ]
-    assert [(e["row"], e["column"]) for e in job.errors if e not in duplicates] == ([(5, "greeting")] if type_error else [])
+    assert [(e["row"], e["column"]) for e in job.errors if e not in duplicates] == (
+        [(5, "greeting")] if type_error else []
+    )
     assert TestResult.objects.count() == 0
 
 
