@@ -96,9 +96,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        # Pages, scorecards, throttles and import progress: with Redis down they degrade (a miss, no
+        # limit) and log the error, so the palmarès, the portal and the API keep answering.
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 2},
+        },
+        # The coordination of recomputes must see a failure: the enqueue logs it and leaves the
+        # categories stale for the periodic sweep (scoring.services).
+        "tasks": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        },
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        "tasks": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tasks"},
+    }
 
 # Celery: a real broker with REDIS_URL, otherwise every task runs eagerly in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

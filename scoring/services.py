@@ -22,10 +22,11 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.connection import ConnectionProxy
 
 from election.models import Category, Edition
 
@@ -33,6 +34,9 @@ from .models import CategoryRanking, EntryScore
 from .selectors import grid_of, load_inputs
 
 logger = logging.getLogger(__name__)
+# Pending-recompute keys live in the strict cache alias: a Redis failure there raises, is logged
+# and leaves the categories to the sweep (the default alias ignores errors; see config/settings.py).
+cache = ConnectionProxy(caches, "tasks")
 
 PENDING_KEY = "scoring:pending:{}"
 # Long enough to cover the countdown and a slow recompute; short enough that a key left

@@ -39,7 +39,7 @@ def _eager_celery_unless_services(request, settings):
     # Only when needed: overriding CACHES rebuilds the cache connections, which undoes what a test
     # patched on the cache and resets other per-thread state.
     if settings.CACHES["default"]["BACKEND"] != locmem:
-        settings.CACHES = {"default": {"BACKEND": locmem}}
+        settings.CACHES = {alias: {"BACKEND": locmem, "LOCATION": alias} for alias in ("default", "tasks")}
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
@@ -47,15 +47,17 @@ def _eager_celery_unless_services(request, settings):
 
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(settings, tmp_path):
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.API_THROTTLE_RATE = "100000/min"
     # PBKDF2 on every factory user dominates test time; logins still check the password.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
+    for alias in ("default", "tasks"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "tasks"):
+        caches[alias].clear()
 
 
 @pytest.fixture

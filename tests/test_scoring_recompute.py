@@ -4,7 +4,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from mystery_tests.models import Criterion, TestResult
 from scoring import engine, services
@@ -131,12 +131,12 @@ def test_task_clears_pending_key_so_next_change_queues_again(ranked_category, dj
     from scoring.tasks import recompute_categories_task
 
     cat = ranked_category
-    cache.add(PENDING_KEY.format(cat.id), 1)
+    caches["tasks"].add(PENDING_KEY.format(cat.id), 1)
 
     result = recompute_categories_task(category_ids=[cat.id])
 
     assert result["recomputed"] == [cat.id]
-    assert cache.get(PENDING_KEY.format(cat.id)) is None
+    assert caches["tasks"].get(PENDING_KEY.format(cat.id)) is None
 
 
 def test_eager_mode_recomputes_at_commit(ranked_category, django_capture_on_commit_callbacks):
@@ -160,7 +160,7 @@ def test_enqueue_failure_never_breaks_the_commit_and_sweep_recovers(
     with broken, django_capture_on_commit_callbacks(execute=True):
         mark_inputs_changed(category_ids=[cat.id])
     assert _stale(cat) is True
-    assert cache.get(PENDING_KEY.format(cat.id)) is None
+    assert caches["tasks"].get(PENDING_KEY.format(cat.id)) is None
     assert "sweep will retry" in caplog.text
 
     report = sweep_stale()
@@ -174,10 +174,10 @@ def test_sweep_leaves_categories_with_a_pending_recompute(ranked_category, djang
     cat = ranked_category
     with django_capture_on_commit_callbacks(execute=False):
         mark_inputs_changed(category_ids=[cat.id])
-    cache.add(PENDING_KEY.format(cat.id), 1)
+    caches["tasks"].add(PENDING_KEY.format(cat.id), 1)
 
     assert sweep_stale().recomputed == []
-    cache.delete(PENDING_KEY.format(cat.id))
+    caches["tasks"].delete(PENDING_KEY.format(cat.id))
     assert sweep_stale().recomputed == [cat.id]
 
 
