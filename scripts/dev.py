@@ -6,8 +6,9 @@
     python3 scripts/dev.py bench [args]        # set up, run the benchmarks (bench/run.py)
 
 Setting up means: a virtualenv in .venv with requirements-dev.txt installed (skipped while a
-stamp of the requirements' hash is current), the system libraries WeasyPrint and the browser
-tests need (installed with apt-get when running as root on Debian, otherwise named), and
+stamp of the requirements' hash is current), the system packages WeasyPrint, the tests (chromium,
+pdftoppm) and the benchmarks (wrk) need (installed with apt-get when running as root on Debian,
+otherwise named), and
 compiled translations. Standard library only, so it runs before anything is installed.
 """
 
@@ -50,9 +51,10 @@ def _has_library(name: str) -> bool:
     return ctypes.util.find_library(name) is not None
 
 
-def missing_system_packages(*, browser: bool, load_tester: bool = False) -> list[str]:
-    """Debian package names of what is missing (WeasyPrint's Pango, gettext, the browser for tests,
-    the HTTP load tester of the benchmarks)."""
+def missing_system_packages(*, tests: bool = False, bench: bool = False) -> list[str]:
+    """Debian package names of what is missing: always WeasyPrint's Pango and gettext; for the
+    tests the browser and poppler's pdftoppm (certificates rendered to PNG); for the benchmarks
+    the HTTP load tester wrk."""
     missing = []
     if not _has_library("pango-1.0"):
         missing.append("libpango-1.0-0")
@@ -60,15 +62,17 @@ def missing_system_packages(*, browser: bool, load_tester: bool = False) -> list
         missing.append("libpangoft2-1.0-0")
     if not shutil.which("msgfmt"):
         missing.append("gettext")
-    if browser and not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
+    if tests and not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
         missing.append("chromium")
-    if load_tester and not shutil.which("wrk"):
+    if tests and not shutil.which("pdftoppm"):
+        missing.append("poppler-utils")
+    if bench and not shutil.which("wrk"):
         missing.append("wrk")
     return missing
 
 
-def ensure_system_packages(*, browser: bool, load_tester: bool = False) -> None:
-    missing = missing_system_packages(browser=browser, load_tester=load_tester)
+def ensure_system_packages(*, tests: bool = False, bench: bool = False) -> None:
+    missing = missing_system_packages(tests=tests, bench=bench)
     if not missing:
         return
     can_install = os.geteuid() == 0 and Path("/etc/debian_version").exists() and shutil.which("apt-get")
@@ -151,9 +155,9 @@ def compile_translations() -> None:
             fail(f"{po.relative_to(ROOT)} does not compile:\n{result.stderr}")
 
 
-def setup(*, browser: bool, load_tester: bool = False) -> None:
+def setup(*, tests: bool = False, bench: bool = False) -> None:
     os.chdir(ROOT)
-    ensure_system_packages(browser=browser, load_tester=load_tester)
+    ensure_system_packages(tests=tests, bench=bench)
     ensure_virtualenv()
     compile_translations()
 
@@ -162,7 +166,7 @@ def setup(*, browser: bool, load_tester: bool = False) -> None:
 
 
 def command_run(args: argparse.Namespace, extra: list[str]) -> int:
-    setup(browser=False)
+    setup()
     say("Applying database migrations")
     manage("migrate", "--noinput", "--verbosity", "0")
     say("Loading the demo (France 2026 published, France 2027 open)")
@@ -185,13 +189,13 @@ def command_run(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def command_test(args: argparse.Namespace, extra: list[str]) -> int:
-    setup(browser=True)
+    setup(tests=True)
     say("Running the test suite")
     return subprocess.run([str(VENV / "bin" / "pytest"), *extra], cwd=ROOT, stdin=subprocess.DEVNULL).returncode
 
 
 def command_bench(args: argparse.Namespace, extra: list[str]) -> int:
-    setup(browser=False, load_tester=True)
+    setup(bench=True)
     runner = ROOT / "bench" / "run.py"
     if not runner.exists():
         fail("bench/run.py does not exist in this checkout.")

@@ -41,20 +41,21 @@ def test_dev_script_names_missing_packages(dev, monkeypatch):
     monkeypatch.setattr(dev, "Path", lambda *a: Path("/nonexistent/chromium"))
 
     # Act
-    missing = dev.missing_system_packages(browser=True)
+    missing = dev.missing_system_packages(tests=True, bench=True)
 
     # Assert
-    assert missing == ["libpango-1.0-0", "libpangoft2-1.0-0", "gettext", "chromium"]
+    assert missing == ["libpango-1.0-0", "libpangoft2-1.0-0", "gettext", "chromium", "poppler-utils", "wrk"]
+    assert dev.missing_system_packages() == ["libpango-1.0-0", "libpangoft2-1.0-0", "gettext"]
 
 
 def test_dev_script_without_root_stops_with_the_package_names(dev, monkeypatch, capsys):
     # Arrange
-    monkeypatch.setattr(dev, "missing_system_packages", lambda browser: ["libpango-1.0-0", "chromium"])
+    monkeypatch.setattr(dev, "missing_system_packages", lambda **needs: ["libpango-1.0-0", "chromium"])
     monkeypatch.setattr(dev.os, "geteuid", lambda: 1000)
 
     # Act
     with pytest.raises(SystemExit) as raised:
-        dev.ensure_system_packages(browser=True)
+        dev.ensure_system_packages(tests=True)
 
     # Assert
     assert raised.value.code == 1
