@@ -302,15 +302,13 @@ _STAGE_COLUMNS = (
     "score",
     "version",
     "event_kind",
-    "event_data",
 )
 _STAGE_CREATE = """
     CREATE TEMPORARY TABLE mystery_tests_upload_stage (
         external_id varchar(100) NOT NULL, entry_id bigint NOT NULL, channel varchar(8) NOT NULL,
         performed_at timestamptz NOT NULL, reached boolean NOT NULL, wait_seconds double precision,
         response_hours double precision, scores jsonb NOT NULL, comment text NOT NULL,
-        score double precision NOT NULL, version integer NOT NULL, event_kind varchar(10) NOT NULL,
-        event_data jsonb NOT NULL
+        score double precision NOT NULL, version integer NOT NULL, event_kind varchar(10) NOT NULL
     ) ON COMMIT DROP
 """
 # New rows are inserted; replaced rows are updated in place through a join (cheaper than an
@@ -333,16 +331,31 @@ _STAGE_UPDATE = """
     FROM mystery_tests_upload_stage s
     WHERE s.event_kind = 'replaced' AND r.agency_id = %(agency)s AND r.external_id = s.external_id
 """
-_STAGE_EVENTS = """
+# The history: a created row's event after the insert; a replaced row's event, holding the version it
+# replaces (the same JSON as _version_data, built by PostgreSQL from the stored row), before the update.
+_STAGE_CREATED_EVENTS = """
     INSERT INTO mystery_tests_resultevent (result_id, kind, at, user_id, reason, data)
-    SELECT r.id, s.event_kind, now(), %(user)s, '', s.event_data
+    SELECT r.id, 'created', now(), %(user)s, '', '{"version": 1}'::jsonb
     FROM mystery_tests_upload_stage s
     JOIN mystery_tests_testresult r ON r.agency_id = %(agency)s AND r.external_id = s.external_id
+    WHERE s.event_kind = 'created'
 """
-_CREATED_DATA = json.dumps({"version": 1})
+_STAGE_REPLACED_EVENTS = """
+    INSERT INTO mystery_tests_resultevent (result_id, kind, at, user_id, reason, data)
+    SELECT r.id, 'replaced', now(), %(user)s, '', jsonb_build_object(
+        'external_id', r.external_id, 'entry', r.entry_id, 'channel', r.channel,
+        'performed_at', to_char(r.performed_at AT TIME ZONE 'UTC', CASE
+            WHEN date_part('microseconds', r.performed_at)::bigint %% 1000000 = 0
+            THEN 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"' END),
+        'reached', r.reached, 'wait_seconds', r.wait_seconds, 'response_hours', r.response_hours,
+        'scores', r.scores, 'comment', r.comment, 'score', r.score, 'version', r.version)
+    FROM mystery_tests_upload_stage s
+    JOIN mystery_tests_testresult r ON r.agency_id = %(agency)s AND r.external_id = s.external_id
+    WHERE s.event_kind = 'replaced'
+"""
 
 
-def _stage_row(clean: CleanResult, version: int, kind: str, data: str) -> tuple:
+def _stage_row(clean: CleanResult, version: int, kind: str) -> tuple:
     return (
         clean.external_id,
         clean.entry_id,
@@ -356,7 +369,6 @@ def _stage_row(clean: CleanResult, version: int, kind: str, data: str) -> tuple:
         clean.score,
         version,
         kind,
-        data,
     )
 
 
@@ -365,11 +377,8 @@ def _write_postgresql(campaign: Campaign, plan: _Plan, user_id: int | None) -> N
     # Every string is quoted, so no comment can be read as NULL; None becomes "" and only the two
     # nullable number columns turn "" into NULL (FORCE_NULL).
     writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
-    writer.writerows(_stage_row(clean, 1, ResultEvent.Kind.CREATED, _CREATED_DATA) for clean in plan.create)
-    writer.writerows(
-        _stage_row(clean, old[_VERSION] + 1, ResultEvent.Kind.REPLACED, json.dumps(_version_data(old)))
-        for clean, old in plan.update
-    )
+    writer.writerows(_stage_row(clean, 1, ResultEvent.Kind.CREATED) for clean in plan.create)
+    writer.writerows(_stage_row(clean, old[_VERSION] + 1, ResultEvent.Kind.REPLACED) for clean, old in plan.update)
     buffer.seek(0)
     params = {"agency": campaign.agency_id, "campaign": campaign.pk, "user": user_id}
     with connection.cursor() as cursor:
@@ -381,11 +390,12 @@ def _write_postgresql(campaign: Campaign, plan: _Plan, user_id: int | None) -> N
             "WITH (FORMAT csv, FORCE_NULL (wait_seconds, response_hours))",
             buffer,
         )
+        if plan.update:
+            cursor.execute(_STAGE_REPLACED_EVENTS, params)
+            cursor.execute(_STAGE_UPDATE, params)
         if plan.create:
             cursor.execute(_STAGE_INSERT, params)
-        if plan.update:
-            cursor.execute(_STAGE_UPDATE, params)
-        cursor.execute(_STAGE_EVENTS, params)
+            cursor.execute(_STAGE_CREATED_EVENTS, params)
         cursor.execute("DROP TABLE mystery_tests_upload_stage")
 
 
