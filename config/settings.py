@@ -15,7 +15,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; an empty one counts as unset (as compose files and shells often leave them)."""
+    return os.environ.get(name) or default
 
 
 DJANGO_ENV = env("DJANGO_ENV", "development")

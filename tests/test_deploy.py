@@ -93,6 +93,28 @@ def test_deploy_production_without_secret_key_is_refused():
     assert "DJANGO_SECRET_KEY must be set when DJANGO_ENV=production." in result.stderr
 
 
+def test_empty_variables_count_as_unset():
+    # Act
+    result = run_manage(
+        "shell",
+        "-v0",
+        "-c",
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], "
+        "s.CACHES['default']['BACKEND'], s.CELERY_TASK_ALWAYS_EAGER)",
+        DATABASE_URL="",
+        REDIS_URL="",
+        DJANGO_ENV="",
+    )
+
+    # Assert
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "True",
+    ]
+
+
 def test_compose_has_the_five_services(compose):
     # Assert
     assert sorted(compose["services"]) == ["db", "migrate", "redis", "web", "worker"]
