@@ -36,6 +36,8 @@ WORKERS = int(os.environ.get("BENCH_PUBLIC_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_PUBLIC_THREADS", "4"))
 # gthread keeps wrk's connections alive; "sync" closes each one (compare with BENCH_PUBLIC_WORKER_CLASS).
 WORKER_CLASS = os.environ.get("BENCH_PUBLIC_WORKER_CLASS", "gthread")
+CONNECTIONS = int(os.environ.get("BENCH_PUBLIC_CONNECTIONS", "32"))
+LOAD_THREADS = int(os.environ.get("BENCH_PUBLIC_LOAD_THREADS", "2"))
 SIZES = {
     "full": {"categories": 50, "entries": 10, "seconds": 15},
     "smoke": {"categories": 8, "entries": 4, "seconds": 3},
@@ -134,7 +136,7 @@ def wrk(url: str, seconds: int) -> dict:
             "(Debian package wrk), or install it with your package manager"
         )
     out = subprocess.run(
-        ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-H", "Accept-Language: fr", url],
+        ["wrk", f"-t{LOAD_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-H", "Accept-Language: fr", url],
         capture_output=True,
         text=True,
         check=True,
@@ -227,7 +229,7 @@ def run(size: str) -> list[dict]:
             process.kill()
             process.wait()
     setup = (
-        f"gunicorn {WORKER_CLASS} {WORKERS}×{THREADS} on 127.0.0.1:{PORT}, DEBUG off, locmem cache; wrk -t2 -c32 "
+        f"gunicorn {WORKER_CLASS} {WORKERS}×{THREADS} on 127.0.0.1:{PORT}, DEBUG off, locmem cache; wrk -t{LOAD_THREADS} -c{CONNECTIONS} "
         f"-d{sizes['seconds']}s; {sizes['categories']} categories × {sizes['entries']} entries; "
         f"data prepared in {prepared:.0f} s"
     )
