@@ -30,4 +30,6 @@ RUN useradd --create-home --uid 1000 app \
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]
+# gunicorn reads WEB_CONCURRENCY as its number of worker processes: one per CPU, 4 threads each.
+ENV WEB_CONCURRENCY=2
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--access-logfile", "-"]
