@@ -17,6 +17,7 @@ from palmares.certificates import (
 )
 from palmares.models import Certificate
 from tests import factories
+from tests.browser_support import ARTIFACTS
 from tests.certificates_support import make_publication, pdf_page_image
 
 
@@ -81,6 +82,8 @@ def test_certificate_qr_decodes_to_verify_address(laureate, issued, tmp_path):
 
     image = pdf_page_image(Path(certificate.file.path), tmp_path / "page", dpi=150)
     codes = zxingcpp.read_barcodes(image)
+    ARTIFACTS.mkdir(exist_ok=True)
+    image.save(ARTIFACTS / "certificate-page-1.png")  # the first page as printed, for a human look
 
     assert [c.text for c in codes if c.format == zxingcpp.BarcodeFormat.QRCode] == [
         f"https://awards.example.org/verify/{certificate.code}/"
