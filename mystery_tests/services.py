@@ -373,12 +373,16 @@ def _stage_row(clean: CleanResult, version: int, kind: str) -> tuple:
 
 
 def _write_postgresql(campaign: Campaign, plan: _Plan, user_id: int | None) -> None:
-    buffer = io.StringIO()
+    # UTF-8 bytes, not a StringIO: one accented comment would make a StringIO hold 4 bytes per
+    # character for the whole batch (100,000 rows: ~60 MiB more at the import's peak).
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
     # Every string is quoted, so no comment can be read as NULL; None becomes "" and only the two
     # nullable number columns turn "" into NULL (FORCE_NULL).
-    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
+    writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerows(_stage_row(clean, 1, ResultEvent.Kind.CREATED) for clean in plan.create)
     writer.writerows(_stage_row(clean, old[_VERSION] + 1, ResultEvent.Kind.REPLACED) for clean, old in plan.update)
+    text.detach()  # flushes, and leaves the buffer open when the wrapper goes away
     buffer.seek(0)
     params = {"agency": campaign.agency_id, "campaign": campaign.pk, "user": user_id}
     with connection.cursor() as cursor:
