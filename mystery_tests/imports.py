@@ -501,16 +501,17 @@ def column_for(field: str | None) -> str | None:
     return head
 
 
-def service_errors(errors: Iterable[dict], item_rows: list[int], items: list[dict] | None = None) -> list[dict]:
-    """``results_upload``'s ``{"index", "field", "message"}`` as ``{"row", "column", "message"}``."""
+def service_errors(errors: Iterable[dict], item_rows: list[int], items: list[dict]) -> list[dict]:
+    """``results_upload``'s ``{"index", "field", "message"}`` as ``{"row", "column", "message"}``;
+    a repeated external_id names its spreadsheet rows rather than the items' indexes."""
     mapped = []
     for error in errors:
         index = error.get("index")
         row = _row_of(index, item_rows)
         message = error.get("message", "")
         if error.get("duplicates"):
-            key = items[index]["external_id"] if items is not None else ""
-            message = duplicate_message(key, [_row_of(i, item_rows) for i in error["duplicates"]], rows=True)
+            rows = [_row_of(i, item_rows) for i in error["duplicates"]]
+            message = duplicate_message(items[index]["external_id"], rows, rows=True)
         mapped.append(cell_error(row, column_for(error.get("field")), message))
     return mapped
 
