@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.permissions import is_organiser
 from election.models import Edition
 
 from .selectors import rankings_for
@@ -42,6 +43,16 @@ class _EntrySerializer(serializers.Serializer):
     channels = serializers.DictField(
         child=_ChannelScoreSerializer(), help_text="Only the channels with at least one counted test."
     )
+    p_threshold = serializers.FloatField(
+        allow_null=True,
+        help_text="METHODOLOGY §11: probability that the true score reaches the threshold; null for an "
+        "incomplete entry.",
+    )
+    p_best = serializers.FloatField(
+        allow_null=True,
+        help_text="METHODOLOGY §11: probability that the true score is the highest among the category's "
+        "complete entries; null for an incomplete entry or outside a contested category.",
+    )
 
 
 class _CategorySerializer(serializers.Serializer):
@@ -50,6 +61,11 @@ class _CategorySerializer(serializers.Serializer):
     name = serializers.CharField()
     contested = serializers.BooleanField()
     awarded = serializers.BooleanField()
+    robustness = serializers.FloatField(
+        allow_null=True,
+        help_text="METHODOLOGY §11: the sole laureate's weight robustness δ in [0, 1] (1: the title holds "
+        "whatever the weights); null with co-laureates, no laureate or a complete entry missing a channel.",
+    )
     stale = serializers.BooleanField(help_text="This category's inputs changed since it was computed.")
     computed_at = serializers.DateTimeField(allow_null=True)
     entries = _EntrySerializer(many=True, help_text="By rank then brand slug; unranked entries last.")
@@ -68,7 +84,7 @@ _ERROR = inline_serializer("RankingsError", fields={"detail": serializers.CharFi
 def _organiser_edition(request: Request, pk: int) -> Edition:
     """404 for an unknown edition, then 403 for anyone but an organiser (API.md status order)."""
     edition = get_object_or_404(Edition, pk=pk)
-    if not request.user.is_staff:
+    if not is_organiser(request.user):
         raise PermissionDenied(_("Only organisers may read or recompute rankings."))
     return edition
 

@@ -148,9 +148,10 @@ def entries_frame(rows: Iterable[tuple] | None = None) -> pd.DataFrame:
 @dataclass
 class Result:
     """``entries``: one row per entry (index entry_id) with category_id, overall, moe, complete,
-    rank, laureate, close_call, counted_tests and, per channel c, ``n_c``, ``score_c``, ``sd_c``.
+    rank, laureate, close_call, counted_tests, p_threshold, p_best (§11, NaN where not defined)
+    and, per channel c, ``n_c``, ``score_c``, ``sd_c``.
     ``categories``: one row per category (index category_id) with entrants, complete_entries,
-    contested, awarded, runner_up, lead, margin."""
+    contested, awarded, runner_up, lead, margin, robustness (§11, NaN where not defined)."""
 
     entries: pd.DataFrame
     categories: pd.DataFrame
@@ -177,16 +178,19 @@ class Result:
                     "close_call": bool(row["close_call"]),
                     "counted_tests": int(row["counted_tests"]),
                     "channels": channel_dict(row, self.settings.channels),
+                    "p_threshold": optional_float(row["p_threshold"]),
+                    "p_best": optional_float(row["p_best"]),
                 }
             )
         return out
 
     def summaries(self) -> dict[int, dict[str, Any]]:
-        """Per category: contested, awarded, runner_up (entry id or None), lead, margin."""
+        """Per category: contested, awarded, runner_up (entry id or None), lead, margin, robustness."""
         df = self.categories
         runner = df["runner_up"].to_numpy(dtype="float64", na_value=np.nan)
         lead, margin = df["lead"].to_numpy(), df["margin"].to_numpy()
         contested, awarded = df["contested"].to_numpy(), df["awarded"].to_numpy()
+        robustness = df["robustness"].to_numpy()
         return {
             int(category_id): {
                 "contested": bool(contested[i]),
@@ -194,6 +198,7 @@ class Result:
                 "runner_up": None if np.isnan(runner[i]) else int(runner[i]),
                 "lead": None if np.isnan(lead[i]) else float(lead[i]),
                 "margin": None if np.isnan(margin[i]) else float(margin[i]),
+                "robustness": None if np.isnan(robustness[i]) else float(robustness[i]),
             }
             for i, category_id in enumerate(df.index.to_numpy())
         }
@@ -365,6 +370,20 @@ def compute(
     per_entry, per_category = _laureates(
         codes, len(categories), entry_ids, rank, overall_r, moe_r, scores["complete"], settings
     )
+    stats_entry, stats_category = statistics(
+        codes,
+        len(categories),
+        overall_r,
+        moe_r,
+        _round(mean),
+        n > 0,
+        scores["complete"] & (rank > 0),
+        per_category["contested"],
+        per_entry["laureate"],
+        settings,
+    )
+    per_entry.update(stats_entry)
+    per_category.update(stats_category)
 
     columns: dict[str, Any] = {"category_id": entry_categories}
     for c, j in by_channel.items():
@@ -390,6 +409,161 @@ def compute(
         index=pd.Index(categories, name="category_id"),
     )
     return Result(entries=entries_out, categories=categories_out, settings=settings)
+
+
+# -- statistical statements (§11) ---------------------------------------------------------
+
+SIGMA_FLOOR = 0.01
+# Trapezoid step of the P(best) integral as a share of the category's smallest σ, and how many
+# σ beyond the means the integral reaches: both measured against an independent math.erf
+# integration (tests/test_scoring_statistics.py) to stay well inside ±0.0001.
+P_BEST_STEP = 1 / 3
+P_BEST_SPAN = 9.0
+# The P(best) grid never holds more points than this per category (memory bound of K × N).
+P_BEST_MAX_POINTS = 400_000
+
+
+def normal_cdf(z: np.ndarray | float) -> np.ndarray:
+    """Φ(z), vectorised on numpy alone (numpy has no erf): the Chebyshev fit of erfc of
+    Numerical Recipes §6.2, fractional error below 1.2e-7 everywhere."""
+    x = -np.asarray(z, dtype="float64") / math.sqrt(2.0)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.5 * a)
+    poly = -1.26551223 + t * (
+        1.00002368
+        + t
+        * (
+            0.37409196
+            + t
+            * (
+                0.09678418
+                + t
+                * (
+                    -0.18628806
+                    + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))
+                )
+            )
+        )
+    )
+    with np.errstate(under="ignore", over="ignore"):
+        erfc_a = t * np.exp(-a * a + poly)
+    erfc = np.where(x >= 0, erfc_a, 2.0 - erfc_a)
+    return 0.5 * erfc
+
+
+def normal_pdf(z: np.ndarray) -> np.ndarray:
+    with np.errstate(under="ignore"):
+        return np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
+def sigmas(moe_r: np.ndarray) -> np.ndarray:
+    """§11: σ = max(moe / 1.96, 0.01) from the rounded margin of error."""
+    return np.maximum(moe_r / Z_95, SIGMA_FLOOR)
+
+
+def p_threshold(mu: np.ndarray, sigma: np.ndarray, threshold: float) -> np.ndarray:
+    """§11: Φ((μ − threshold) / σ) per entry."""
+    return normal_cdf((mu - threshold) / sigma)
+
+
+def p_best(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """§11: for each of these entries (one category's complete entries), the probability that its
+    true score is the highest, the laws N(μ, σ²) independent:
+    ∫ φ((x − μ_e)/σ_e)/σ_e × Π_{j≠e} Φ((x − μ_j)/σ_j) dx.
+
+    Trapezoid rule on one grid for the whole category, with a step of a third of the smallest σ
+    (every factor is then resolved; the rule converges geometrically on such smooth integrands).
+    The grid starts where the second-highest lower tail μ_j − 9σ_j begins (below it at least
+    two factors are ~0 for every integrand) and ends past the highest upper tail. The product
+    "all but e" comes from prefix and suffix products, so nothing is divided by a vanishing Φ."""
+    mu = np.asarray(mu, dtype="float64")
+    sigma = np.asarray(sigma, dtype="float64")
+    k = len(mu)
+    if k == 0:
+        return np.zeros(0)
+    if k == 1:
+        return np.ones(1)
+    lower = np.sort(mu - P_BEST_SPAN * sigma)
+    lo = lower[-2]
+    hi = float(np.max(mu + P_BEST_SPAN * sigma))
+    step = float(np.min(sigma)) * P_BEST_STEP
+    points = int(math.ceil((hi - lo) / step)) + 1
+    if points * k > P_BEST_MAX_POINTS:
+        points = max(P_BEST_MAX_POINTS // k, 2)
+    x = np.linspace(lo, hi, points)
+    h = x[1] - x[0]
+    z = (x[None, :] - mu[:, None]) / sigma[:, None]
+    cdf = normal_cdf(z)
+    density = normal_pdf(z) / sigma[:, None]
+    ones = np.ones((1, points))
+    before = np.cumprod(np.vstack([ones, cdf[:-1]]), axis=0)
+    after = np.cumprod(np.vstack([ones, cdf[:0:-1]]), axis=0)[::-1]
+    integrand = density * before * after
+    weights = np.full(points, h)
+    weights[0] = weights[-1] = h / 2
+    return integrand @ weights
+
+
+def floor_hundredth(value: float) -> float:
+    """Rounded down to a whole hundredth (0.3499999999 from floating point counts as 0.35)."""
+    return math.floor(round(value * 100, 6)) / 100
+
+
+def weight_robustness(leader: np.ndarray, rivals: np.ndarray, weights: np.ndarray, threshold: float) -> float:
+    """§11: the largest δ in [0, 1] such that every weight w'_c in [w_c(1−δ), w_c(1+δ)] keeps the
+    laureate at or above each rival and the threshold, from the (rounded) channel scores.
+
+    Each constraint is Σ w'_c d_c ≥ 0; its worst case lowers the weights where d_c > 0 and
+    raises them where d_c < 0, so it holds up to Σ w_c d_c / Σ w_c |d_c|. A constraint with
+    every d_c = 0 holds for any weights and sets no bound. δ is the smallest bound, capped
+    at 1 and rounded down to a hundredth (never claiming more than is true)."""
+    d = np.vstack([leader[None, :] - rivals.reshape(-1, len(leader)), (leader - threshold)[None, :]])
+    d = _round(d)
+    num = d @ weights
+    den = np.abs(d) @ weights
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bounds = np.where(den > 0, num / den, np.inf)
+    delta = min(float(np.min(bounds)), 1.0)
+    return floor_hundredth(max(delta, 0.0))
+
+
+def statistics(
+    codes: np.ndarray,
+    groups: int,
+    overall_r: np.ndarray,
+    moe_r: np.ndarray,
+    channel_scores: np.ndarray,
+    present: np.ndarray,
+    ranked_complete: np.ndarray,
+    contested: np.ndarray,
+    laureate: np.ndarray,
+    settings: Settings,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """§11 for a whole computation: per entry p_threshold and p_best (NaN where not defined),
+    per category robustness (NaN where not defined)."""
+    threshold = round(float(settings.threshold), DECIMALS)
+    size = len(codes)
+    sigma = np.where(ranked_complete, sigmas(np.nan_to_num(moe_r)), np.nan)
+    p_thr = np.full(size, np.nan)
+    p_thr[ranked_complete] = p_threshold(overall_r[ranked_complete], sigma[ranked_complete], threshold)
+    p_b = np.full(size, np.nan)
+    robustness = np.full(groups, np.nan)
+    weights = np.array([float(settings.weight[c]) for c in settings.channels])
+    members = ranked_complete & contested[codes]
+    if members.any():
+        order = np.flatnonzero(members)
+        order = order[np.argsort(codes[order], kind="stable")]
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        for block in np.split(order, bounds):
+            p_b[block] = p_best(overall_r[block], sigma[block])
+            leaders = block[laureate[block]]
+            if len(leaders) != 1 or not present[block].all():
+                continue
+            rivals = block[~laureate[block]]
+            robustness[codes[leaders[0]]] = weight_robustness(
+                channel_scores[leaders[0]], channel_scores[rivals], weights, threshold
+            )
+    return {"p_threshold": p_thr, "p_best": p_b}, {"robustness": robustness}
 
 
 # -- fingerprints --------------------------------------------------------------------------

@@ -31,6 +31,9 @@ class CategoryRanking(models.Model):
     )
     lead = models.FloatField(_("lead"), null=True, blank=True)
     margin = models.FloatField(_("combined margin"), null=True, blank=True)
+    # METHODOLOGY §11: the sole laureate's weight robustness δ (null: no sole laureate, or a
+    # complete entry without a score on some channel).
+    robustness = models.FloatField(_("weight robustness"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
@@ -63,6 +66,9 @@ class EntryScore(models.Model):
     counted_tests = models.PositiveIntegerField(_("counted tests"), default=0)
     # {channel: {"score": float, "n": int, "sd": float}} for channels with a counted test.
     channels = models.JSONField(_("channels"), default=dict)
+    # METHODOLOGY §11 (null for an incomplete entry; p_best also outside a contested category).
+    p_threshold = models.FloatField(_("P(threshold)"), null=True, blank=True)
+    p_best = models.FloatField(_("P(best)"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
     fingerprint = models.CharField(_("inputs fingerprint"), max_length=64)
 

@@ -28,6 +28,8 @@ UNSCORED: dict[str, Any] = {
     "close_call": False,
     "counted_tests": 0,
     "channels": {},
+    "p_threshold": None,
+    "p_best": None,
 }
 
 
@@ -48,6 +50,8 @@ def _entry_body(entry: Entry, score: Mapping[str, Any] | None) -> dict[str, Any]
         "close_call": score["close_call"],
         "counted_tests": score["counted_tests"],
         "channels": _ordered_channels(score["channels"]),
+        "p_threshold": score.get("p_threshold"),
+        "p_best": score.get("p_best"),
     }
 
 
@@ -72,6 +76,8 @@ def _stored_score(entry: Entry) -> dict[str, Any] | None:
         "close_call": s.close_call,
         "counted_tests": s.counted_tests,
         "channels": s.channels or {},
+        "p_threshold": s.p_threshold,
+        "p_best": s.p_best,
     }
 
 
@@ -104,6 +110,7 @@ def rankings_for(*, edition: Edition) -> dict[str, Any]:
                 "name": category.name,
                 "contested": bool(ranking and ranking.contested),
                 "awarded": bool(ranking and ranking.awarded),
+                "robustness": ranking.robustness if ranking else None,
                 "stale": bool(ranking and ranking.stale),
                 "computed_at": ranking.computed_at if ranking else None,
                 "entries": _sorted_entries(by_category[category.id]),
@@ -150,6 +157,7 @@ def _preview(
             "awarded": summaries[c.id]["awarded"],
             "lead": summaries[c.id]["lead"],
             "margin": summaries[c.id]["margin"],
+            "robustness": summaries[c.id]["robustness"],
             "entries": _sorted_entries(by_category[c.id]),
         }
         for c in categories
@@ -226,6 +234,7 @@ def edition_overview(*, edition: Edition) -> dict[str, Any]:
                 "lead": ranking.lead if ranking else None,
                 "margin": ranking.margin if ranking else None,
                 "close_call": any(e["close_call"] for e in laureates),
+                "robustness": ranking.robustness if ranking else None,
                 "last_error": ranking.last_error if ranking else "",
                 "scored": sum(1 for e in entries if e["rank"] is not None),
                 "complete": sum(1 for e in entries if e["complete"]),

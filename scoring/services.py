@@ -158,6 +158,7 @@ RANKING_FIELDS = [
     "runner_up",
     "lead",
     "margin",
+    "robustness",
     "last_error",
 ]
 
@@ -197,6 +198,7 @@ def _store_categories(
             ranking.runner_up_id = summary["runner_up"]
             ranking.lead = summary["lead"]
             ranking.margin = summary["margin"]
+            ranking.robustness = summary["robustness"]
             ranking.last_error = ""
             writable.append(ranking)
         if not writable:

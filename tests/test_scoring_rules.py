@@ -186,6 +186,8 @@ def test_rules_entry_without_counted_test_is_unranked_and_last():
         "close_call": False,
         "counted_tests": 0,
         "channels": {},
+        "p_threshold": None,
+        "p_best": None,
     }
 
 
