@@ -6,6 +6,7 @@ local-memory cache, e-mail printed on the console. See README "Configuration".
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -49,7 +50,8 @@ INSTALLED_APPS = [
     "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    # The platform, in its one-way order (README "Architecture").
+    # The platform, in its one-way order (README "Architecture"), on its ground floor (common).
+    "common",
     "election",
     "mystery_tests",
     "scoring",
@@ -145,6 +147,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Organisers are whoever holds election.organise_competition (common.permissions); the rules backend
+# answers the named capabilities declared there (competition.*).
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/palmares/"
@@ -175,8 +183,22 @@ STORAGES = {
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "Service Client de l'Année <no-reply@localhost>")
 
-# Public base address used in certificates' QR codes and e-mails.
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# The site's public base address, in every address that leaves it: certificates' QR codes and
+# printed addresses (unrecallable once framed), e-mails, canonical links, sitemap, robots.txt.
+SITE_URL = env("SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL:
+    raise ImproperlyConfigured("SITE_URL must be set when DJANGO_ENV=production (e.g. https://awards.example.org).")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.hostname or _site.query or _site.fragment or "@" in _site.netloc:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an http(s) base address such as https://awards.example.org, not {SITE_URL!r}."
+    )
+# A contact address for reports of fake certificates, shown when a code matches none (optional).
+CONTACT_EMAIL = env("CONTACT_EMAIL")
+# The platform's Ed25519 private key (PEM) for receipts, optionally followed by retired public keys
+# (PEM) still served at /api/v1/keys/ (METHODOLOGY §12). Required in production (system check
+# mystery_tests.E001); in development a key is generated once in MEDIA_ROOT/signing/.
+SIGNING_KEY = env("SIGNING_KEY")
 
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", "600/min")
 LOGIN_THROTTLE_RATE = env("LOGIN_THROTTLE_RATE", "10/min")

@@ -7,4 +7,4 @@ class MysteryTestsConfig(AppConfig):
     verbose_name = _("Mystery-shopper tests")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (a new edition gets the default grid)
+        from . import checks, receivers  # noqa: F401  (signing key check; a new edition gets the default grid)

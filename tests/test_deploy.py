@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from mystery_tests.provenance import private_key_pem
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("migrate", "web", "worker")
@@ -33,6 +36,8 @@ def production_env() -> dict[str, str]:
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
         "DJANGO_ALLOWED_HOSTS": "awards.example.org",
+        "SITE_URL": "https://awards.example.org",
+        "SIGNING_KEY": private_key_pem(Ed25519PrivateKey.generate()),
     }
 
 
@@ -94,6 +99,70 @@ def test_deploy_production_without_secret_key_is_refused():
     assert "DJANGO_SECRET_KEY must be set when DJANGO_ENV=production." in result.stderr
 
 
+def test_deploy_production_without_signing_key_is_refused():
+    # Arrange
+    env = production_env()
+    del env["SIGNING_KEY"]
+
+    # Act
+    result = run_manage("check", **env)
+
+    # Assert
+    assert result.returncode == 1
+    assert "SIGNING_KEY must be set when DJANGO_ENV=production." in result.stderr
+
+
+def test_deploy_production_with_a_non_ed25519_signing_key_is_refused():
+    # Arrange
+    env = {**production_env(), "SIGNING_KEY": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}
+
+    # Act
+    result = run_manage("check", **env)
+
+    # Assert
+    assert result.returncode == 1
+    assert "SIGNING_KEY cannot be used" in result.stderr
+
+
+def test_deploy_production_without_site_url_is_refused():
+    # Arrange: an empty variable counts as unset (compose files leave them so)
+    env = {**production_env(), "SITE_URL": ""}
+
+    # Act
+    result = run_manage("check", **env)
+
+    # Assert
+    assert result.returncode == 1
+    assert "SITE_URL must be set when DJANGO_ENV=production" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["awards.example.org", "ftp://awards.example.org", "http://:8000", "https://x.org/?a=1"])
+def test_deploy_malformed_site_url_is_refused(value):
+    # Act
+    result = run_manage("check", SITE_URL=value)
+
+    # Assert
+    assert result.returncode == 1
+    assert f"SITE_URL must be an http(s) base address such as https://awards.example.org, not {value!r}" in (
+        result.stderr
+    )
+
+
+def test_deploy_site_url_trailing_slash_is_dropped():
+    # Act
+    result = run_manage(
+        "shell",
+        "-v0",
+        "-c",
+        "from django.conf import settings; print(settings.SITE_URL)",
+        SITE_URL="https://awards.example.org/",
+    )
+
+    # Assert
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "https://awards.example.org"
+
+
 def test_empty_variables_count_as_unset():
     # Act
     result = run_manage(
@@ -152,6 +221,8 @@ def test_compose_app_services_get_the_production_environment(compose):
         assert env["REDIS_URL"] == "redis://redis:6379/0"
         assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?")
         assert "DJANGO_ALLOWED_HOSTS" in env
+        assert env["SITE_URL"].startswith("${SITE_URL:-")
+        assert env["SIGNING_KEY"].startswith("${SIGNING_KEY:?")
 
 
 def test_compose_volumes_keep_database_and_media(compose):

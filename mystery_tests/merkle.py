@@ -1,0 +1,81 @@
+"""RFC 6962 Merkle tree hashes and audit paths (METHODOLOGY §12); standard library only.
+
+``tree_hash`` is the Merkle Tree Hash of RFC 6962 §2.1: the empty tree hashes to SHA-256 of
+nothing, a leaf to ``SHA-256(0x00 ‖ leaf)``, a node to ``SHA-256(0x01 ‖ left ‖ right)``, and a
+list of n > 1 leaves splits at k, the largest power of two smaller than n. ``audit_path`` and
+``verify_inclusion`` are the audit path of §2.1.1 and its check (RFC 9162 §2.1.3.2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def leaf_hash(leaf: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + leaf).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def tree_hash(leaves: Sequence[bytes]) -> bytes:
+    """The Merkle Tree Hash of ``leaves`` (in the given order). Iterative, so a million leaves is fine."""
+    if not leaves:
+        return EMPTY_ROOT
+    # Bottom-up: pairing adjacent nodes level by level and carrying an odd last node up
+    # unchanged gives exactly the RFC's split at the largest power of two.
+    level = [leaf_hash(leaf) for leaf in leaves]
+    while len(level) > 1:
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def audit_path(leaves: Sequence[bytes], index: int) -> list[bytes]:
+    """The audit path of leaf ``index`` (RFC 6962 §2.1.1 PATH(m, D[n])), deepest sibling first."""
+    if not 0 <= index < len(leaves):
+        raise IndexError(f"leaf index {index} outside a tree of {len(leaves)} leaves")
+    path: list[bytes] = []
+    level = [leaf_hash(leaf) for leaf in leaves]
+    while len(level) > 1:
+        sibling = index ^ 1
+        if sibling < len(level):
+            path.append(level[sibling])
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+        index //= 2
+    return path
+
+
+def root_from_path(leaf: bytes, index: int, tree_size: int, path: Sequence[bytes]) -> bytes | None:
+    """The root that ``path`` proves ``leaf`` at ``index`` into, or None if the path has the wrong shape."""
+    if not 0 <= index < tree_size:
+        return None
+    fn, sn = index, tree_size - 1
+    node = leaf_hash(leaf)
+    for sibling in path:
+        if sn == 0:
+            return None
+        if fn % 2 == 1 or fn == sn:
+            node = node_hash(sibling, node)
+            while fn % 2 == 0 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            node = node_hash(node, sibling)
+        fn >>= 1
+        sn >>= 1
+    return node if sn == 0 else None
+
+
+def verify_inclusion(leaf: bytes, index: int, tree_size: int, path: Sequence[bytes], root: bytes) -> bool:
+    """Whether ``path`` proves that ``leaf`` is leaf ``index`` of the tree of ``tree_size`` leaves with ``root``."""
+    return root_from_path(leaf, index, tree_size, path) == root
