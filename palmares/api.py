@@ -23,12 +23,49 @@ class PalmaresBrandSerializer(serializers.Serializer):
 class PalmaresLaureateSerializer(serializers.Serializer):
     brand = PalmaresBrandSerializer()
     overall = serializers.FloatField(help_text="Overall score out of 20, unrounded.")
+    moe = serializers.FloatField(help_text="Margin of error of the overall score (95 %), unrounded.")
+    p_best = serializers.FloatField(
+        help_text="METHODOLOGY §11: probability that the laureate's true score is the highest of the category."
+    )
+
+
+class PalmaresCountedTestsSerializer(serializers.Serializer):
+    phone = serializers.IntegerField(required=False)
+    email = serializers.IntegerField(required=False)
+    web = serializers.IntegerField(required=False)
+    chat = serializers.IntegerField(required=False)
+    social = serializers.IntegerField(required=False)
+
+
+class PalmaresExcludedTestsSerializer(serializers.Serializer):
+    quality_review = serializers.IntegerField(help_text="Tests excluded by the organisers' quality review.")
+    appeal = serializers.IntegerField(help_text="Tests excluded by an upheld appeal.")
+
+
+class PalmaresTransparencySerializer(serializers.Serializer):
+    entries = serializers.IntegerField(help_text="Registered entries of the category.")
+    scored_entries = serializers.IntegerField(help_text="Entries with at least one counted test.")
+    complete_entries = serializers.IntegerField(help_text="Entries that met every channel's completion (§6).")
+    min_entrants = serializers.IntegerField(help_text="Complete entries the category needed to be contested.")
+    counted_tests = PalmaresCountedTestsSerializer(help_text="Counted tests per channel (channels with none left out).")
+    excluded_tests = PalmaresExcludedTestsSerializer()
 
 
 class PalmaresCategorySerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     laureates = PalmaresLaureateSerializer(many=True, help_text="Empty when the category is not awarded.")
+    robustness = serializers.FloatField(
+        allow_null=True,
+        help_text="METHODOLOGY §11: the sole laureate's weight robustness δ in [0, 1] (1: the title holds whatever "
+        "the weights); null with co-laureates, no laureate or a complete entry missing a channel.",
+    )
+    outcome = serializers.ChoiceField(
+        choices=["awarded", "not_contested", "below_threshold"],
+        help_text="`not_contested`: fewer complete entries than `min_entrants`; `below_threshold`: contested, "
+        "but no complete entry reached the qualifying mark.",
+    )
+    transparency = PalmaresTransparencySerializer()
 
 
 class PalmaresEditionSerializer(serializers.Serializer):

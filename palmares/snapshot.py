@@ -28,16 +28,99 @@ def snapshot_fingerprint(snapshot: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def palmares_body(*, edition: Edition, rankings: dict, figures: dict, published_at: dt.datetime | None) -> dict:
-    """The palmarès body of API.md from a rankings body: laureates only, never another entry's figures."""
+def excluded_tests(*, edition: Edition) -> dict[str, dict[str, int]]:
+    """Per category slug, the registered entries' excluded tests by origin: ``appeal`` when an
+    upheld appeal is about the test, ``quality_review`` for every other exclusion (§5)."""
+    from django.db.models import Count, Exists, OuterRef, Q
+
+    from election.models import Entry
+    from mystery_tests.models import TestResult
+
+    from .models import Appeal
+
+    upheld = Appeal.objects.filter(result=OuterRef("pk"), status=Appeal.Status.ACCEPTED)
+    rows = (
+        TestResult.objects.filter(
+            entry__category__edition=edition, entry__status=Entry.Status.REGISTERED, excluded=True
+        )
+        .annotate(by_appeal=Exists(upheld))
+        .values("entry__category__slug")
+        .annotate(appeal=Count("pk", filter=Q(by_appeal=True)), total=Count("pk"))
+        .order_by()
+    )
+    return {
+        r["entry__category__slug"]: {"quality_review": r["total"] - r["appeal"], "appeal": r["appeal"]} for r in rows
+    }
+
+
+def category_outcome(category: dict, laureates: list) -> str:
+    """API.md: ``awarded``, ``not_contested`` (fewer complete entries than min_entrants) or
+    ``below_threshold`` (contested, no complete entry reached the threshold)."""
+    if laureates:
+        return "awarded"
+    return "below_threshold" if category.get("contested") else "not_contested"
+
+
+def category_transparency(category: dict, *, min_entrants: int, excluded: dict[str, int] | None) -> dict:
+    """API.md ``transparency``: counts only, nothing that is one entry's score or rank."""
+    entries = category.get("entries", [])
+    counted: dict[str, int] = {}
+    for e in entries:
+        for channel, block in (e.get("channels") or {}).items():
+            counted[channel] = counted.get(channel, 0) + int(block.get("n", 0))
+    excluded = excluded or {}
+    return {
+        "entries": len(entries),
+        "scored_entries": sum(1 for e in entries if e.get("rank") is not None),
+        "complete_entries": sum(1 for e in entries if e.get("complete")),
+        "min_entrants": int(min_entrants),
+        "counted_tests": {c: counted[c] for c in CHANNELS if c in counted},
+        "excluded_tests": {
+            "quality_review": int(excluded.get("quality_review", 0)),
+            "appeal": int(excluded.get("appeal", 0)),
+        },
+    }
+
+
+def palmares_body(
+    *,
+    edition: Edition,
+    rankings: dict,
+    figures: dict,
+    published_at: dt.datetime | None,
+    excluded: dict[str, dict[str, int]] | None = None,
+) -> dict:
+    """The palmarès body of API.md from a rankings body: laureates only, never another entry's figures.
+
+    Per category also its ``outcome``, ``transparency`` (counts) and, for the laureates only,
+    the statistics of METHODOLOGY §11 (``moe``, ``p_best``; the category's ``robustness``)."""
     categories = []
     for category in rankings.get("categories", []):
         laureates = [
-            {"brand": {"slug": e["brand"]["slug"], "name": e["brand"]["name"]}, "overall": e["overall"]}
+            {
+                "brand": {"slug": e["brand"]["slug"], "name": e["brand"]["name"]},
+                "overall": e["overall"],
+                "moe": e.get("moe"),
+                "p_best": e.get("p_best"),
+            }
             for e in category.get("entries", [])
             if e.get("laureate")
         ]
-        categories.append({"slug": category["slug"], "name": category["name"], "laureates": laureates})
+        categories.append(
+            {
+                "slug": category["slug"],
+                "name": category["name"],
+                "laureates": laureates,
+                # Only a sole laureate has one; without a laureate it is null anyway.
+                "robustness": category.get("robustness") if laureates else None,
+                "outcome": category_outcome(category, laureates),
+                "transparency": category_transparency(
+                    category,
+                    min_entrants=edition.min_entrants,
+                    excluded=(excluded or {}).get(category["slug"]),
+                ),
+            }
+        )
     categories.sort(key=lambda c: c["slug"])
     return {
         "edition": {
@@ -81,6 +164,12 @@ def build_snapshot(*, edition: Edition, goes_live_at: dt.datetime | None) -> dic
     figures = _normalise(scoring_selectors.figures_for(edition=edition))
     return {
         "rankings": rankings,
-        "palmares": palmares_body(edition=edition, rankings=rankings, figures=figures, published_at=goes_live_at),
+        "palmares": palmares_body(
+            edition=edition,
+            rankings=rankings,
+            figures=figures,
+            published_at=goes_live_at,
+            excluded=excluded_tests(edition=edition),
+        ),
         "methodology": methodology_body(edition=edition),
     }

@@ -65,14 +65,42 @@ def test_publish_freezes_snapshot_with_palmares_body(world, organiser):
         "name": "Élu Service Client de l'Année 2031",
         "published_at": publication.goes_live_at.astimezone(dt.UTC).isoformat(),
     }
+    def transparency(entries, complete):
+        return {
+            "entries": entries,
+            "scored_entries": entries,
+            "complete_entries": complete,
+            "min_entrants": 3,
+            "counted_tests": {"phone": 2 * entries, "email": entries},
+            "excluded_tests": {"quality_review": 0, "appeal": 0},
+        }
+
+    laureate = {"brand": {"slug": "banque-0", "name": "Banque 0"}, "overall": LAUREATE_SCORE, "moe": 0.0}
     assert body["categories"] == [
-        {"slug": "assurance", "name": "Assurance", "laureates": []},
+        {
+            "slug": "assurance",
+            "name": "Assurance",
+            "laureates": [],
+            "robustness": None,
+            "outcome": "below_threshold",
+            "transparency": transparency(3, 3),
+        },
         {
             "slug": "banque",
             "name": "Banque",
-            "laureates": [{"brand": {"slug": "banque-0", "name": "Banque 0"}, "overall": LAUREATE_SCORE}],
+            "laureates": [laureate | {"p_best": pytest.approx(1.0, abs=1e-4)}],
+            "robustness": 1.0,
+            "outcome": "awarded",
+            "transparency": transparency(4, 4),
         },
-        {"slug": "energie", "name": "Energie", "laureates": []},
+        {
+            "slug": "energie",
+            "name": "Energie",
+            "laureates": [],
+            "robustness": None,
+            "outcome": "not_contested",
+            "transparency": transparency(2, 2),
+        },
     ]
     assert body["figures"]["awarded_categories"] == 1
     assert body["figures"]["categories"] == 3
@@ -93,7 +121,10 @@ def test_publish_recomputes_stale_categories_first(organiser):
 
     # Assert: assurance-0 now averages (11.6875*3 + 20*3)/6 = 15.84375 and wins
     assurance = next(c for c in publication.snapshot["palmares"]["categories"] if c["slug"] == "assurance")
-    assert assurance["laureates"] == [{"brand": {"slug": "assurance-0", "name": "Assurance 0"}, "overall": 15.84375}]
+    assert [(lau["brand"], lau["overall"]) for lau in assurance["laureates"]] == [
+        ({"slug": "assurance-0", "name": "Assurance 0"}, 15.84375)
+    ]
+    assert assurance["outcome"] == "awarded"
     assert publication.snapshot["rankings"]["stale"] is False
 
 
