@@ -134,6 +134,10 @@ class Edition(models.Model):
         verbose_name = _("edition")
         verbose_name_plural = _("editions")
         ordering = ["-year", "country"]
+        # Organisers' capabilities outside the admin (common.permissions.is_organiser).
+        permissions = [
+            ("organise_competition", _("Can organise the competition (rankings, previews, every scorecard)"))
+        ]
         constraints = [
             models.UniqueConstraint(fields=["country", "year"], name="edition_unique_country_year"),
             models.CheckConstraint(condition=Q(threshold__gte=0) & Q(threshold__lte=20), name="edition_threshold_0_20"),

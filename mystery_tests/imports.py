@@ -32,6 +32,8 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common import permissions
+
 from .models import Campaign, Criterion, ImportJob
 from .validation import duplicate_message
 
@@ -680,12 +682,12 @@ def imports_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Im
     jobs = ImportJob.objects.select_related("campaign__edition", "campaign__agency", "uploaded_by")
     if not user.is_authenticated:
         return jobs.none()
-    if user.is_staff:
+    if permissions.is_organiser(user):
         return jobs
-    membership = getattr(user, "agency_membership", None)
-    if membership is None:
+    agency = permissions.agency_of(user)
+    if agency is None:
         return jobs.none()
-    return jobs.filter(campaign__agency_id=membership.agency_id)
+    return jobs.filter(campaign__agency_id=agency.pk)
 
 
 def recent_imports(*, campaign: Campaign, limit: int = 10) -> list[ImportJob]:

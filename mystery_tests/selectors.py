@@ -5,21 +5,14 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from common import permissions
 from election.models import Category, Edition, Entry
 
 from .models import Agency, Campaign, Criterion, TestResult
 
-
-def agency_of(user) -> Agency | None:
-    """The agency ``user`` acts for, or None (organisers, brand members, anonymous)."""
-    if user is None or not user.is_authenticated:
-        return None
-    membership = getattr(user, "agency_membership", None)
-    return membership.agency if membership is not None else None
-
-
-def is_organiser(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_staff)
+# Who acts for whom lives in one place (common.permissions); ``is_staff`` alone makes no organiser.
+agency_of = permissions.agency_of
+is_organiser = permissions.is_organiser
 
 
 def campaigns_for(*, user) -> QuerySet[Campaign]:

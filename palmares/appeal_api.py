@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 
+from common.permissions import is_organiser
 from mystery_tests.serializers import ErrorSerializer
 
 from . import appeal_selectors as selectors
@@ -89,7 +90,7 @@ class _AppealScope:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
             return Appeal.objects.none()
         user = self.request.user
-        if user.is_staff:
+        if is_organiser(user):
             appeals = Appeal.objects.all()
         elif (agency := selectors.agency_of(user=user)) is not None:
             appeals = Appeal.objects.filter(result__agency=agency)

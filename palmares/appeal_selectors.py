@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from common.permissions import agency_of, is_organiser
 from election.models import Entry
-from mystery_tests.models import AgencyMembership, TestResult
+from mystery_tests.models import TestResult
 
 from .models import Appeal
 
@@ -19,14 +20,6 @@ def appeals_for_member(*, user) -> QuerySet[Appeal]:
         .select_related(*_APPEAL_RELATED, "filed_by")
         .order_by("-filed_at", "-id")
     )
-
-
-def agency_of(*, user):
-    """The agency the user acts for, or None."""
-    if not user.is_authenticated:
-        return None
-    membership = AgencyMembership.objects.filter(user=user).select_related("agency").first()
-    return membership.agency if membership else None
 
 
 def appeals_for_agency(*, agency) -> QuerySet[Appeal]:
@@ -59,7 +52,7 @@ def open_appeals_by_result(*, entry: Entry) -> dict[int, int]:
 def appeal_evidence_for(*, user, appeal_id: int) -> Appeal | None:
     """An appeal whose evidence the user may download: its brand's members, the agency concerned, organisers."""
     appeals = Appeal.objects.filter(pk=appeal_id).exclude(attachment="")
-    if user.is_staff:
+    if is_organiser(user):
         return appeals.first()
     visible = Q(entry__brand__memberships__user=user)
     agency = agency_of(user=user)

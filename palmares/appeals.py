@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from common.permissions import is_organiser
 from election.models import BrandMembership, Category, Edition
 from mystery_tests.models import AgencyMembership, TestResult
 from mystery_tests.review import ReviewRefused, result_exclude
@@ -421,7 +422,7 @@ def appeals_preview(*, appeals: Iterable[Appeal]) -> list[dict]:
 
 
 def _require_organiser(user: AbstractBaseUser) -> None:
-    if not (user and user.is_active and user.is_staff):
+    if not is_organiser(user):
         raise AppealNotAllowed(_("Only organisers decide appeals."))
 
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
+from common.permissions import is_organiser
+
 from .certificates import (
     certificate_facts,
     display_score,
@@ -162,7 +164,7 @@ def verification_page(*, code: str, now: dt.datetime | None = None) -> dict[str,
 
 
 def _downloadable(user: AbstractBaseUser, now: dt.datetime) -> Q:
-    if user.is_staff:
+    if is_organiser(user):
         return Q()
     return (
         Q(entry__brand__memberships__user=user)
@@ -175,7 +177,7 @@ def _downloadable(user: AbstractBaseUser, now: dt.datetime) -> Q:
 def certificates_for(
     *, user: AbstractBaseUser | AnonymousUser, now: dt.datetime | None = None
 ) -> QuerySet[Certificate]:
-    """Certificates the user may download: staff all; a brand member those of the brand's
+    """Certificates the user may download: organisers all; a brand member those of the brand's
     live, unrevoked titles; anyone else none. Each carries ``state`` and ``next_live_at``
     (see ``with_validity``) for lists such as the portal's."""
     if not user.is_authenticated:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from common.permissions import grant_organiser
 from election.channels import DEFAULT_QUOTA
 from election.models import Brand, BrandMembership, Edition, Entry
 from election.services import edition_save
@@ -401,6 +402,7 @@ def _users() -> None:
     organiser.email, organiser.is_staff, organiser.is_superuser = ORGANISER["email"], True, True
     organiser.set_password(ORGANISER["password"])
     organiser.save()
+    grant_organiser(organiser)
     member, _ = user_model.objects.get_or_create(username=BRAND_MEMBER["username"])
     member.email, member.first_name, member.last_name = BRAND_MEMBER["email"], "Camille", "Martin"
     member.set_password(BRAND_MEMBER["password"])

@@ -2,8 +2,8 @@
 
 Who sees what (METHODOLOGY §10): a brand member opens only the entries of their brands
 (anything else is a 404, never a 403, so that nothing reveals an entry exists); organisers
-(staff) open every scorecard for support; before results are released to brands the page
-shows no figure at all.
+(``common.permissions.is_organiser``, never ``is_staff`` alone) open every scorecard for support;
+before results are released to brands the page shows no figure at all.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from common.permissions import is_organiser
 
 from . import reports
 from .certificate_selectors import certificates_for
@@ -140,7 +142,7 @@ def scorecard(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = _entry_or_404(request, entry_id)
     released = results_visible(entry=entry)
     context = {"entry": entry, "card": None, "preview": False}
-    if released or request.user.is_staff:
+    if released or is_organiser(request.user):
         card = scorecard_cached(entry=entry)
         channel = request.GET.get("channel") or ""
         tests = [t for t in card["tests"] if t["channel"] == channel] if channel else card["tests"]
@@ -158,7 +160,7 @@ def scorecard(request: HttpRequest, entry_id: int) -> HttpResponse:
 @login_required
 def scorecard_report(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = _entry_or_404(request, entry_id)
-    if not (results_visible(entry=entry) or request.user.is_staff):
+    if not (results_visible(entry=entry) or is_organiser(request.user)):
         raise Http404(_("No such report."))
     language = translation.get_language() or settings.LANGUAGE_CODE
     card = scorecard_cached(entry=entry)

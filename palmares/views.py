@@ -2,7 +2,7 @@
 
 Each page's main part is rendered once per (publication, fingerprint, language, page) and
 cached; the shell (header with the visitor's login state and CSRF token) is rendered per
-request. Nothing unpublished or previewed is ever cached. Organisers (staff) may add
+request. Nothing unpublished or previewed is ever cached. Organisers (the explicit permission) may add
 ``?preview=1`` to see an unpublished or scheduled edition, clearly marked.
 """
 
@@ -22,6 +22,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from common.permissions import is_organiser
 from election.models import COUNTRY_NAMES, Edition
 
 from . import presentation, selectors
@@ -37,7 +38,7 @@ def country_name(code: str) -> str:
 
 
 def _wants_preview(request: HttpRequest) -> bool:
-    return request.GET.get("preview") == "1" and request.user.is_authenticated and request.user.is_staff
+    return request.GET.get("preview") == "1" and is_organiser(request.user)
 
 
 def _shell_context(request: HttpRequest, part: dict[str, Any], *, preview: bool = False) -> dict[str, Any]:
@@ -109,7 +110,7 @@ def _cached_part(key_parts: tuple, build) -> dict:
 
 
 def _edition_snapshot(request: HttpRequest, country: str, year: int) -> tuple[dict | None, dict, bool]:
-    """(publication ref or None, snapshot, is preview). Raises 404 unless live or previewed by staff."""
+    """(publication ref or None, snapshot, is preview). Raises 404 unless live or previewed by an organiser."""
     if country != country.lower():
         raise Http404
     ref = selectors.current_publication_ref(country=country, year=year)

@@ -27,6 +27,19 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+class OrganiserFactory(UserFactory):
+    """A staff account in the "Organisers" group (common.permissions): an organiser without being superuser."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def _organiser(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            from common.permissions import grant_organiser
+
+            grant_organiser(obj)
+
+
 class EditionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Edition

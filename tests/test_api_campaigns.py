@@ -111,14 +111,14 @@ def test_campaign_list_is_empty_for_users_without_an_agency(world, persona):
 def test_campaign_list_query_count_is_constant(world, django_assert_num_queries):
     client = world.api_a
     client.get("/api/v1/campaigns/")  # warm the token and content types
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         one = client.get("/api/v1/campaigns/")
     for year in (2028, 2029):
         edition = factories.EditionFactory(year=year)
         category = factories.CategoryFactory(edition=edition)
         factories.EntryFactory.create_batch(2, category=category)
         factories.CampaignFactory(edition=edition, agency=world.agency_a)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         three = client.get("/api/v1/campaigns/")
 
     assert (one.json()["count"], three.json()["count"]) == (1, 3)
@@ -318,10 +318,10 @@ def test_results_list_query_count_is_constant(world, django_assert_num_queries):
     client = world.api_a
     upload(world, world.campaign_a, [result(world.entries["banque-1"], 1)])
     client.get(address)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         one = client.get(address)
     upload(world, world.campaign_a, [result(world.entries["banque-1"], n) for n in (2, 3)])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         three = client.get(address)
 
     assert (one.json()["count"], three.json()["count"]) == (1, 3)
@@ -368,10 +368,10 @@ def test_progress_query_count_is_constant(world, django_assert_num_queries):
     address = f"/api/v1/campaigns/{campaign.pk}/progress/"
     factories.EntryFactory(category=category)
     client.get(address)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         one = client.get(address)
     factories.EntryFactory.create_batch(2, category=category)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         three = client.get(address)
 
     assert (len(one.json()["entries"]), len(three.json()["entries"])) == (1, 3)

@@ -28,7 +28,8 @@ def world(django_capture_on_commit_callbacks):
         "member": factories.BrandMembershipFactory(brand=laureate.brand, user__username="azur-member").user,
         "other_member": factories.BrandMembershipFactory(brand=other.brand, user__username="rouge-member").user,
         "agency_user": factories.AgencyMembershipFactory(user__username="agency-user").user,
-        "staff": factories.UserFactory(username="staff", is_staff=True),
+        "staff": factories.OrganiserFactory(username="staff"),
+        "bare_staff": factories.UserFactory(username="translator", is_staff=True),
     }
 
 
@@ -76,6 +77,14 @@ def test_download_staff_gets_pdf(client, world):
     response = client.get(url(world["certificate"]))
 
     assert response.status_code == 200
+
+
+def test_download_staff_without_organiser_permission_404(client, world):
+    client.force_login(world["bare_staff"])
+
+    response = client.get(url(world["certificate"]))
+
+    assert response.status_code == 404
 
 
 def test_download_unknown_code_is_404(client, world):

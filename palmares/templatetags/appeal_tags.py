@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils import formats, timezone
 
+from common.permissions import is_organiser
 from palmares.appeal_selectors import open_appeals_by_result
 from palmares.appeals import appeal_window_open
 
@@ -24,7 +25,7 @@ def appeal_state(context, entry, tests) -> dict:
     """
     request = context.get("request")
     user = getattr(request, "user", None)
-    if context.get("pdf") or user is None or not user.is_authenticated or user.is_staff:
+    if context.get("pdf") or user is None or not user.is_authenticated or is_organiser(user):
         return _NONE
     if not entry.is_registered or not appeal_window_open(edition=entry.category.edition):
         return _NONE

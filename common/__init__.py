@@ -1,0 +1,1 @@
+"""Ground floor shared by every app: no competition rules, only building blocks."""
