@@ -18,10 +18,10 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-# Build-time only: settings refuse production without a secret key, and these two commands need none.
-RUN DJANGO_SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789 \
+# Build-time only: settings refuse production without a secret key and SITE_URL; these two commands use neither.
+RUN DJANGO_SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789 SITE_URL=https://build.invalid \
        python manage.py collectstatic --noinput --verbosity 0 \
-    && DJANGO_SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789 \
+    && DJANGO_SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789 SITE_URL=https://build.invalid \
        python manage.py compilemessages --verbosity 0
 
 RUN useradd --create-home --uid 1000 app \

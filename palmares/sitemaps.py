@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
@@ -26,6 +29,14 @@ class PalmaresSitemap(Sitemap):
             for category in row["snapshot__palmares__categories"] or []:
                 items.append(("public:category", (*args, category["slug"]), when, 0.7))
         return items
+
+    # Absolute addresses on the site's public base (SITE_URL), whatever host the crawler used.
+    def get_protocol(self, protocol: str | None = None) -> str:
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None) -> str:
+        parts = urlsplit(settings.SITE_URL)
+        return parts.netloc + parts.path.rstrip("/")
 
     def location(self, item: tuple) -> str:
         return reverse(item[0], args=item[1])

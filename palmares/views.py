@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -45,8 +46,9 @@ def _shell_context(request: HttpRequest, part: dict[str, Any], *, preview: bool 
     return {
         "part": part,
         "preview": preview,
-        "canonical": request.build_absolute_uri(part["path"]),
-        "og_image": request.build_absolute_uri(static("img/og-palmares.png")),
+        # On the site's public base, not the host this request used (shared links, crawlers).
+        "canonical": settings.SITE_URL + part["path"],
+        "og_image": settings.SITE_URL + static("img/og-palmares.png"),
     }
 
 

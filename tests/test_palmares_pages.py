@@ -152,8 +152,9 @@ def test_pages_organiser_preview_of_scheduled_shows_frozen_snapshot(world, organ
 # -- content ---------------------------------------------------------------------------------
 
 
-def test_edition_page_lists_laureates_figures_and_charts(world):
+def test_edition_page_lists_laureates_figures_and_charts(world, settings):
     # Arrange
+    settings.SITE_URL = "https://awards.example.org"
     services.edition_publish(edition=world.edition)
 
     # Act
@@ -167,7 +168,8 @@ def test_edition_page_lists_laureates_figures_and_charts(world):
     assert "16,44" in fr
     assert fr.count("Non attribué</p>") == 2
     assert en.count("<svg viewBox") == 2
-    assert '<link rel="canonical" href="http://testserver/palmares/fr/2031/">' in en
+    assert '<link rel="canonical" href="https://awards.example.org/palmares/fr/2031/">' in en
+    assert '<meta property="og:image" content="https://awards.example.org/static/img/og-palmares.png">' in en
     assert '<meta property="og:title" content="Élu Service Client de l&#x27;Année 2031 — the palmarès">' in en
 
 
@@ -240,8 +242,9 @@ def test_home_lists_latest_per_country_and_past_editions(db):
     assert 'href="/palmares/fr/2030/"' in past and 'href="/palmares/fr/2030/"' not in latest
 
 
-def test_sitemap_lists_live_editions_and_categories(world):
-    # Arrange
+def test_sitemap_lists_live_editions_and_categories(world, settings):
+    # Arrange: the addresses are on SITE_URL whatever host the crawler asked
+    settings.SITE_URL = "https://awards.example.org"
     services.edition_publish(edition=world.edition)
 
     # Act
@@ -249,7 +252,8 @@ def test_sitemap_lists_live_editions_and_categories(world):
 
     # Assert
     for path in ["/palmares/", *PAGES, "/palmares/fr/2031/energie/"]:
-        assert f"<loc>http://testserver{path}</loc>" in body
+        assert f"<loc>https://awards.example.org{path}</loc>" in body
+    assert "testserver" not in body
 
 
 def test_api_palmares_body_exact(world):
