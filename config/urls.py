@@ -5,8 +5,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from . import views
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/palmares/", permanent=False)),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("palmares.account_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

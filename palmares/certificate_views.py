@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,15 +22,24 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     form (lower case, spaces) is redirected to its canonical address."""
     canonical = normalize_code(code)
     if canonical is None:
-        raise Http404(_("No certificate has this code."))
+        return unknown_code(request, code)
     if canonical != code:
         return redirect(verify_path(canonical), permanent=True)
     page = verification_page(code=canonical)
     if page is None:
-        raise Http404(_("No certificate has this code."))
+        return unknown_code(request, canonical)
     # Dates read as on the printed certificate: in the edition's time zone.
     with timezone.override(page["edition"].time_zone):
         return render(request, "palmares/verify.html", page)
+
+
+def unknown_code(request: HttpRequest, code: str) -> HttpResponse:
+    """The verification service's key answer, rendered with its 404 status rather than raised, so that
+    the demo (DEBUG) shows it too: no certificate has this code, and what to do about a fake."""
+    context = {"code": code, "contact_email": settings.CONTACT_EMAIL}
+    response = render(request, "palmares/verify_unknown.html", context, status=404)
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @require_safe
