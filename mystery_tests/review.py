@@ -12,7 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from election.models import Edition
+
 from .models import ResultEvent, TestResult
+from .services import counted_tests, entry_names
 from .signals import inputs_changed
 
 
@@ -25,10 +28,24 @@ class ReviewRefused(Exception):
 
 
 def _locked_results(result_ids: Iterable[int]) -> list[TestResult]:
+    """The results, locked, after their editions' rows: the lock uploads and publication take.
+
+    A publication holds its edition's row from the freeze to the snapshot, so a review change
+    waits for it and then reads ``frozen_at`` afresh (refused); it can never land after the freeze.
+    Editions are locked in id order, before the results, like uploads do (no deadlock).
+    """
+    result_ids = list(result_ids)
+    edition_ids = (
+        TestResult.objects.filter(pk__in=result_ids)
+        .values_list("campaign__edition_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    list(Edition.objects.select_for_update().filter(pk__in=list(edition_ids)).order_by("pk").values_list("pk"))
     return list(
         TestResult.objects.select_for_update(of=("self",))
         .select_related("campaign__edition", "entry")
-        .filter(pk__in=list(result_ids))
+        .filter(pk__in=result_ids)
         .order_by("pk")
     )
 
@@ -40,6 +57,42 @@ def _refuse_frozen(results: list[TestResult]) -> None:
             _("The results of %(editions)s are frozen (published): tests can no longer be excluded or restored.")
             % {"editions": ", ".join(frozen)}
         )
+
+
+def _refuse_over_quota(results: list[TestResult]) -> None:
+    """METHODOLOGY §5: a restore that would bring an entry above a channel's quota is refused, all or nothing."""
+    restoring: dict[tuple[int, str], list[TestResult]] = {}
+    for r in results:
+        restoring.setdefault((r.entry_id, r.channel), []).append(r)
+    counted = counted_tests(restoring)
+    over = []
+    for (entry_id, channel), tests in sorted(restoring.items()):
+        quota = tests[0].campaign.edition.quota.get(channel, 0)
+        total = counted.get((entry_id, channel), 0) + len(tests)
+        if total > quota:
+            over.append((tests, total, quota))
+    if not over:
+        return
+    names = entry_names(tests[0].entry_id for tests, _, _ in over)
+    messages = []
+    for tests, total, quota in over:
+        brand, category = names.get(tests[0].entry_id, (str(tests[0].entry_id), ""))
+        shown = ", ".join(f"“{r.external_id}”" for r in tests[:5]) + (" …" if len(tests) > 5 else "")
+        messages.append(
+            _(
+                "Restoring %(tests)s would bring %(brand)s in %(category)s to %(count)d %(channel)s tests; "
+                "the quota is %(quota)d. Exclude another test of this entry first."
+            )
+            % {
+                "tests": shown,
+                "brand": brand,
+                "category": category,
+                "count": total,
+                "channel": tests[0].channel,
+                "quota": quota,
+            }
+        )
+    raise ReviewRefused(" ".join(messages))
 
 
 def _record(results: list[TestResult], *, kind: str, user: AbstractBaseUser | None, reason: str) -> None:
@@ -79,6 +132,7 @@ def results_restore(*, result_ids: Iterable[int], user: AbstractBaseUser | None,
         changed = [r for r in results if r.excluded]
         if not changed:
             return []
+        _refuse_over_quota(changed)
         for r in changed:
             r.excluded, r.exclusion_reason, r.excluded_at, r.excluded_by = False, "", None, None
         TestResult.objects.bulk_update(changed, ["excluded", "exclusion_reason", "excluded_at", "excluded_by"])

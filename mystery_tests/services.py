@@ -10,14 +10,16 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from election.models import Edition
+from election.models import Edition, Entry
 
 from .grid import default_grid
 from .models import Agency, AgencyMembership, Campaign, Criterion, ResultEvent, TestResult
@@ -27,6 +29,7 @@ from .validation import CampaignContext, CleanResult, test_score, validate_items
 __all__ = [
     "CampaignLocked",
     "ResultsInvalid",
+    "counted_tests",
     "agency_api_token",
     "campaign_lock_reason",
     "grid_recompute_scores",
@@ -69,8 +72,9 @@ EXISTING_FIELDS = (
     "entry__category_id",
     "score",
     "version",
+    "excluded",
 )
-_ID, _EXTERNAL_ID, _CAMPAIGN, _CATEGORY, _SCORE, _VERSION = range(8, 14)
+_ID, _EXTERNAL_ID, _CAMPAIGN, _CATEGORY, _SCORE, _VERSION, _EXCLUDED = range(8, 15)
 
 
 class ResultsInvalid(Exception):
@@ -129,8 +133,9 @@ def results_upload(
         counts = plan.counts()
     else:
         with transaction.atomic():
-            _lock(campaign)
-            plan = _plan(campaign, cleaned)
+            # The quota (§5) is checked under the edition's lock: two uploads cannot both take the last places.
+            fresh = _lock(campaign)
+            plan = _plan(fresh, cleaned)
             _write(campaign, plan, user)
             if plan.category_ids:
                 inputs_changed.send(sender=TestResult, category_ids=plan.category_ids, reason="results uploaded")
@@ -151,17 +156,20 @@ class _Plan:
         return {"created": len(self.create), "updated": len(self.update), "unchanged": self.unchanged}
 
 
-def _lock(campaign: Campaign) -> None:
+def _lock(campaign: Campaign) -> Campaign:
     """Serialise uploads of one agency (its keys span campaigns) and re-check the campaign under lock.
 
     Locking the campaign and edition rows also makes a concurrent publication wait for this upload,
-    so nothing lands in an edition after it was frozen.
+    so nothing lands in an edition after it was frozen; and every upload, restore or publication
+    touching an entry locks its edition row, so the quota count read after this lock stays true
+    until commit. Returns the campaign as read under the lock (with its edition).
     """
     Agency.objects.select_for_update().filter(pk=campaign.agency_id).values_list("pk").get()
     fresh = Campaign.objects.select_for_update().select_related("edition").get(pk=campaign.pk)
     reason = campaign_lock_reason(fresh)
     if reason:
         raise CampaignLocked(reason)
+    return fresh
 
 
 def _existing(agency_id: int, keys: list[str]) -> dict[str, tuple]:
@@ -192,7 +200,91 @@ def _plan(campaign: Campaign, cleaned: list[CleanResult]) -> _Plan:
             plan.category_ids.update((clean.category_id, row[_CATEGORY]))
     if elsewhere:
         raise ResultsInvalid(_elsewhere_errors(elsewhere))
+    if errors := _quota_errors(campaign.edition, plan):
+        raise ResultsInvalid(errors)
     return plan
+
+
+def counted_tests(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """Non-excluded tests held by each (entry, channel) of ``pairs``, all agencies together (§5).
+
+    One aggregate query per CHUNK entries (one for any realistic batch), never one per item.
+    """
+    pairs = set(pairs)
+    entry_ids = sorted({entry_id for entry_id, _ in pairs})
+    channels = sorted({channel for _, channel in pairs})
+    found: dict[tuple[int, str], int] = {}
+    for start in range(0, len(entry_ids), CHUNK):
+        rows = (
+            TestResult.objects.filter(
+                entry_id__in=entry_ids[start : start + CHUNK], channel__in=channels, excluded=False
+            )
+            .values("entry_id", "channel")
+            .annotate(n=Count("id"))
+            .values_list("entry_id", "channel", "n")
+            .order_by()
+        )
+        found.update(((entry_id, channel), n) for entry_id, channel, n in rows if (entry_id, channel) in pairs)
+    return found
+
+
+def quota_message(*, entry_id: int, channel: str, count: int, quota: int, names: dict[int, tuple[str, str]]) -> str:
+    brand, category = names.get(entry_id, (str(entry_id), ""))
+    return _(
+        "This test would bring %(brand)s in %(category)s to %(count)d %(channel)s tests; the quota is %(quota)d "
+        "(an agency re-tests only after an exclusion)."
+    ) % {"brand": brand, "category": category, "count": count, "channel": channel, "quota": quota}
+
+
+def entry_names(entry_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """(brand name, category name) of each entry, for messages."""
+    rows = Entry.objects.filter(pk__in=set(entry_ids)).values_list("pk", "brand__name", "category__name")
+    return {pk: (brand, category) for pk, brand, category in rows}
+
+
+def _quota_errors(edition: Edition, plan: _Plan) -> list[dict]:
+    """METHODOLOGY §5: an entry never holds more non-excluded tests on a channel than its quota.
+
+    A new test adds one to its (entry, channel); a replacement is not a new test, unless it moves a
+    counting test to another entry or channel (one less there, one more here); a replaced test that
+    is excluded stays excluded and counts nowhere. Every item that goes above the quota is named.
+    """
+    added: dict[tuple[int, str], list[CleanResult]] = {}
+    removed: Counter[tuple[int, str]] = Counter()
+    for clean in plan.create:
+        added.setdefault((clean.entry_id, clean.channel), []).append(clean)
+    for clean, row in plan.update:
+        old, new = (row[0], row[1]), (clean.entry_id, clean.channel)
+        if row[_EXCLUDED] or old == new:
+            continue
+        removed[old] += 1
+        added.setdefault(new, []).append(clean)
+    if not added:
+        return []
+    quota = edition.quota
+    counted = counted_tests(added)
+    over: list[tuple[CleanResult, int, int]] = []
+    for (entry_id, channel), cleans in added.items():
+        limit = quota.get(channel, 0)
+        held = counted.get((entry_id, channel), 0) - removed[(entry_id, channel)]
+        if held + len(cleans) <= limit:
+            continue
+        cleans.sort(key=lambda c: c.index)
+        over.extend((clean, held + n, limit) for n, clean in enumerate(cleans, start=1) if held + n > limit)
+    if not over:
+        return []
+    names = entry_names(clean.entry_id for clean, _, _ in over)
+    over.sort(key=lambda o: o[0].index)
+    return [
+        {
+            "index": clean.index,
+            "field": "channel",
+            "message": quota_message(
+                entry_id=clean.entry_id, channel=clean.channel, count=count, quota=limit, names=names
+            ),
+        }
+        for clean, count, limit in over
+    ]
 
 
 def _elsewhere_errors(elsewhere: list[tuple[CleanResult, int]]) -> list[dict]:

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from election.models import Edition
 from mystery_tests.models import Campaign, Criterion, ResultEvent, TestResult
 from mystery_tests.services import (
     CHUNK,
@@ -290,6 +291,7 @@ def test_results_upload_frozen_edition_raises_locked(world):
 
 def test_results_upload_reports_progress(world):
     seen = []
+    Edition.objects.filter(pk=world.edition.pk).update(quota_phone=2501)  # room for the batch (§5)
     items = [result(world.entries["banque-1"], n) for n in range(1, 2502)]
 
     results_upload(campaign=world.campaign_a, items=items, progress=seen.append)
@@ -309,6 +311,7 @@ def _insert_batches(model, n: int) -> int:
 
 
 def test_results_upload_query_count_does_not_grow_with_items(world):
+    Edition.objects.filter(pk=world.edition.pk).update(quota_phone=1000)  # room for the batch (§5)
     small = [result(world.entries["banque-1"], n) for n in range(10)]
     big = [result(world.entries["banque-2"], n) for n in range(1000)]
 

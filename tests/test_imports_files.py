@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from election.models import Edition
 from mystery_tests import imports
 from mystery_tests.models import ImportJob, ResultEvent, TestResult
 from tests.imports_support import HEADER, csv_bytes, iworld, row, xlsx_bytes  # noqa: F401  (fixtures)
@@ -268,6 +269,7 @@ def test_import_progress_callback_moves_in_thousands(iworld, run_file, monkeypat
             return cache.set(key, value, *args, **kwargs)
 
     monkeypatch.setattr(imports, "cache", SpyCache())
+    Edition.objects.filter(pk=iworld.edition.pk).update(quota_phone=1000)  # room for the file (§5)
     rows = [row(n, brand=f"banque-{n % 3 + 1}") for n in range(2500)]
 
     job = run_file(csv_bytes(rows))
