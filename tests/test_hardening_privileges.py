@@ -165,3 +165,68 @@ def test_appeal_decision_by_staff_without_permission_refused(world):
         appeal_accept(appeal=world.appeal, user=world.bare_staff, answer="Accordé.")
 
     assert Appeal.objects.get(pk=world.appeal.pk).status == Appeal.Status.OPEN
+
+
+# -- Cache-Control on confidential responses (issue 13, finding 4) ----------------------------------------
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/portal/",
+        "/portal/scorecards/{azur}/",
+        "/portal/scorecards/{azur}/report.pdf",
+        "/portal/appeals/",
+        "/portal/appeals/{appeal}/evidence/",
+    ],
+)
+def test_cache_control_brand_member_pages_private_no_store(world, page):
+    response = _client(world.member_a).get(page.format(azur=world.azur.pk, appeal=world.appeal.pk))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize(
+    ("persona", "method", "path"),
+    [
+        ("organiser", "get", "/api/v1/editions/{edition}/rankings/"),
+        ("organiser", "post", "/api/v1/editions/{edition}/recompute/"),
+        ("organiser", "get", "/api/v1/editions/"),
+        ("agent_a", "get", "/api/v1/campaigns/"),
+        ("agent_a", "get", "/api/v1/campaigns/{campaign}/results/"),
+        ("agent_a", "get", "/api/v1/campaigns/{campaign}/progress/"),
+        ("agent_a", "get", "/api/v1/appeals/"),
+        ("agent_a", "get", "/api/v1/appeals/{appeal}/"),
+    ],
+)
+def test_cache_control_api_answers_to_a_client_private_no_store(world, persona, method, path):
+    url = path.format(edition=world.edition.pk, campaign=world.campaign_a.pk, appeal=world.appeal.pk)
+
+    response = getattr(token_client(getattr(world, persona)), method)(url)
+
+    assert response.status_code < 300
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_cache_control_api_errors_private_no_store(world):
+    response = token_client(world.agent_a).get(f"/api/v1/editions/{world.edition.pk}/rankings/")
+
+    assert response.status_code == 403
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_cache_control_organiser_preview_private_no_store(world):
+    response = _client(world.organiser).get(_pages(world)["preview"])
+
+    assert response.status_code == 200
+    assert {"private", "no-store"} <= {p.strip() for p in response["Cache-Control"].split(",")}
+
+
+def test_cache_control_anonymous_public_reads_not_forced_private(world):
+    client = Client()
+
+    editions = client.get("/api/v1/editions/")
+    home = client.get("/palmares/")
+
+    assert (editions.status_code, home.status_code) == (200, 200)
+    assert "no-store" not in editions.get("Cache-Control", "")
+    assert "no-store" not in home.get("Cache-Control", "")
