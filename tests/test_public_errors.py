@@ -65,6 +65,23 @@ def test_error_403_page_in_language(production_errors, language, title):
     assert 'href="/accounts/login/?next=/test-errors/forbidden/"' in body
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "title"), [("fr", "Formulaire expiré"), ("en", "Form expired")])
+def test_error_csrf_failure_page_in_language(production_errors, language, title):
+    # Arrange: a form posted without its CSRF token (an expired page, cookies refused)
+    client = Client(HTTP_ACCEPT_LANGUAGE=language, enforce_csrf_checks=True)
+
+    # Act
+    response = client.post("/accounts/login/", {"username": "claire", "password": "x"})
+
+    # Assert
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert f'<html lang="{language}">' in body
+    assert f'<h1 id="error-title">{title}</h1>' in body
+    assert "CSRF" not in body
+
+
 @pytest.mark.parametrize(
     ("language", "title", "other"),
     [("fr", "Erreur du serveur", "Server error"), ("en", "Server error", "Erreur du serveur")],
