@@ -427,9 +427,13 @@ def _require_organiser(user: AbstractBaseUser) -> None:
 
 
 def _decide(appeal: Appeal, *, user: AbstractBaseUser, answer: str, status: str, now: dt.datetime) -> Appeal:
-    """One decision inside the caller's transaction; the appeal row is locked first."""
+    """One decision inside the caller's transaction, which holds the edition's lock; the appeal row is locked next.
+
+    Only the appeal row (``of=self``): its joined rows are read, not locked, so the lock order stays
+    edition → appeal → test, the order of uploads and of the review service.
+    """
     locked = (
-        Appeal.objects.select_for_update()
+        Appeal.objects.select_for_update(of=("self",))
         .select_related("entry__category__edition", "entry__brand", "result__agency")
         .get(pk=appeal.pk)
     )
@@ -459,6 +463,18 @@ def _decide(appeal: Appeal, *, user: AbstractBaseUser, answer: str, status: str,
     return locked
 
 
+def _lock_editions(appeals: list[Appeal]) -> None:
+    """Lock the appeals' editions (id order), as uploads and publication do: an acceptance racing a
+    publication waits for it, then ``_decide`` reads ``frozen_at`` afresh and refuses."""
+    edition_ids = list(
+        Appeal.objects.filter(pk__in=[a.pk for a in appeals])
+        .values_list("entry__category__edition_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    list(Edition.objects.select_for_update().filter(pk__in=edition_ids).order_by("pk").values_list("pk"))
+
+
 def _decide_all(appeals: Iterable[Appeal], *, user: AbstractBaseUser, answer: str, status: str) -> list[Appeal]:
     _require_organiser(user)
     answer = _text(answer, field="answer", empty=_("Write the answer the brand will read."), limit=ANSWER_MAX_CHARS)
@@ -467,6 +483,7 @@ def _decide_all(appeals: Iterable[Appeal], *, user: AbstractBaseUser, answer: st
         raise AppealInvalid(_("Select at least one appeal."))
     now = timezone.now()
     with transaction.atomic():
+        _lock_editions(appeals)
         decided = [_decide(a, user=user, answer=answer, status=status, now=now) for a in appeals]
         _notify_on_commit(decided, "decided")
     logger.info("Appeals %s %s by user %s", [a.pk for a in decided], status, user.pk)
