@@ -520,16 +520,20 @@ def grid_recompute_scores(*, edition: Edition) -> int:
     criterion scores 0. Returns how many stored scores changed. A frozen edition's grid cannot
     change, so its scores are not touched (``CampaignLocked``).
     """
-    if edition.frozen_at is not None:
-        raise CampaignLocked(
-            _("The results of “%(edition)s” are frozen (published): its grid can no longer change.")
-            % {"edition": edition.name}
-        )
-    grid: dict[str, dict[str, int]] = {}
-    for channel, code, weight in Criterion.objects.filter(edition=edition).values_list("channel", "code", "weight"):
-        grid.setdefault(channel, {})[code] = weight
     changed: list[TestResult] = []
     with transaction.atomic():
+        # The edition's lock, as uploads and publication take it: a recompute racing a publication
+        # waits for it, then sees the freeze; none lands after it.
+        frozen_at = Edition.objects.select_for_update().values_list("frozen_at", flat=True).get(pk=edition.pk)
+        if frozen_at is not None or edition.frozen_at is not None:
+            raise CampaignLocked(
+                _("The results of “%(edition)s” are frozen (published): its grid can no longer change.")
+                % {"edition": edition.name}
+            )
+        grid: dict[str, dict[str, int]] = {}
+        criteria = Criterion.objects.filter(edition=edition).values_list("channel", "code", "weight")
+        for channel, code, weight in criteria:
+            grid.setdefault(channel, {})[code] = weight
         rows = (
             TestResult.objects.filter(campaign__edition=edition)
             .values_list("id", "channel", "reached", "scores", "score")

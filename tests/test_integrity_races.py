@@ -110,6 +110,16 @@ def test_appeal_accept_after_freeze_is_refused(db, organiser):
     assert TestResult.objects.get(pk=w.appealed.pk).excluded is False
 
 
+def test_grid_recompute_with_stale_edition_after_freeze_is_refused(world):
+    from mystery_tests.services import CampaignLocked, grid_recompute_scores
+
+    edition = Edition.objects.get(pk=world.edition.pk)
+    _freeze(world.edition)
+
+    with pytest.raises(CampaignLocked):
+        grid_recompute_scores(edition=edition)
+
+
 # -- PostgreSQL: the lock orders a change after a publication ---------------------------------------
 class LockHolder(threading.Thread):
     """Holds the edition row's lock as ``edition_publish`` does (locked, frozen, not yet committed),
