@@ -204,6 +204,9 @@ SIGNING_KEY = env("SIGNING_KEY")
 
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", "600/min")
 LOGIN_THROTTLE_RATE = env("LOGIN_THROTTLE_RATE", "10/min")
+# Password-reset e-mails per target address, and reset requests per client address.
+PASSWORD_RESET_THROTTLE_RATE = env("PASSWORD_RESET_THROTTLE_RATE", "3/h")
+PASSWORD_RESET_CLIENT_THROTTLE_RATE = env("PASSWORD_RESET_CLIENT_THROTTLE_RATE", "20/h")
 
 # Upload limits of the integration contract (../shared/API.md "Conventions").
 API_MAX_ITEMS = 10_000

@@ -8,14 +8,11 @@ before results are released to brands the page shows no figure at all.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,7 +20,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common import throttling
 from common.permissions import is_organiser
+from common.throttling import parse_rate
 
 from . import reports
 from .certificate_selectors import certificates_for
@@ -32,18 +31,9 @@ from .scorecard import portal_entries, results_visible, scorecard_cached, scorec
 PORTAL_PAGE_SIZE = 50
 # A season is ~225 tests per entry: the scorecard lists them a page at a time.
 TESTS_PAGE_SIZE = 50
-_PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400}
 
 
 # -- login throttling ----------------------------------------------------------------------------
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """“10/min” → (10 attempts, 60 seconds); also “5/15min”, “100/h”."""
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*", rate or "")
-    if not match or match.group(3) not in _PERIODS:
-        raise ValueError(f"LOGIN_THROTTLE_RATE must look like '10/min', not {rate!r}")
-    return int(match.group(1)), int(match.group(2) or 1) * _PERIODS[match.group(3)]
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -52,8 +42,8 @@ def _client_ip(request: HttpRequest) -> str:
 
 
 def _throttle_key(request: HttpRequest, username: str) -> str:
-    digest = hashlib.sha256(f"{username.strip().lower()}|{_client_ip(request)}".encode()).hexdigest()
-    return f"login-failures:{digest}"
+    # The username as the login form reads it (NFKC): fullwidth or other spellings share one counter.
+    return throttling.key("login", throttling.identity(username), _client_ip(request))
 
 
 class ThrottledLoginView(auth_views.LoginView):
@@ -62,6 +52,9 @@ class ThrottledLoginView(auth_views.LoginView):
     The limit and window come from ``settings.LOGIN_THROTTLE_RATE`` (e.g. ``10/min``): once a
     username has failed that many times from one address within the window, even a correct
     password is refused until the window ends (answered 429 with a clear message).
+
+    Every attempt takes its number from an atomic counter before the password is checked (a success
+    resets it), so a parallel burst checks at most that many passwords.
     """
 
     template_name = "registration/login.html"
@@ -70,7 +63,8 @@ class ThrottledLoginView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         limit, period = parse_rate(settings.LOGIN_THROTTLE_RATE)
         key = _throttle_key(request, request.POST.get("username", ""))
-        if (cache.get(key) or 0) >= limit:
+        throttled, _remaining = throttling.exceeded(key, limit, period)
+        if throttled:
             # An unbound form: the password is not even checked while throttled.
             form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
             minutes = max(1, math.ceil(period / 60))
@@ -90,21 +84,11 @@ class ThrottledLoginView(auth_views.LoginView):
             response.status_code = 429
             response["Retry-After"] = str(period)  # the longest wait: the window started at the first failure
             return response
-        self._throttle = (key, period)
+        self._throttle_key = key
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
-        key, period = self._throttle
-        # add() starts the window at the first failure; incr() never extends it.
-        if not cache.add(key, 1, period):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, period)
-        return super().form_invalid(form)
-
     def form_valid(self, form):
-        cache.delete(self._throttle[0])
+        throttling.reset(self._throttle_key)
         return super().form_valid(form)
 
 
