@@ -311,7 +311,7 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
     search_fields = ["external_id", "entry__brand__name", "entry__brand__slug"]
     ordering = ["-id"]
     show_full_result_count = False
-    actions = ["exclude_results", "restore_results", "export_results_csv"]
+    actions = ["exclude_results", "restore_results", "export_results_csv", "export_results_xlsx"]
     inlines = [ResultEventInline]
     change_form_template = "admin/mystery_tests/testresult/change_form.html"
     fieldsets = [
@@ -387,6 +387,16 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
         # Formula-looking cells are neutralised in exports.results_csv (agencies write comments and ids).
         response = HttpResponse(exports.results_csv(results=queryset), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="test-results.csv"'
+        return response
+
+    @admin.action(description=_("Export results (XLSX)"), permissions=["view"])
+    def export_results_xlsx(self, request, queryset):
+        # Text cells are written as strings (never formulas) and neutralised like the CSV's.
+        response = HttpResponse(
+            exports.results_xlsx(results=queryset),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="test-results.xlsx"'
         return response
 
     @admin.action(description=_("Exclude the selected tests (with a reason)"), permissions=["review"])

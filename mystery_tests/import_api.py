@@ -6,7 +6,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -16,6 +22,7 @@ from rest_framework.views import APIView
 from . import imports, selectors, services
 from .exceptions import Conflict, PayloadInvalid, PayloadTooLarge
 from .models import ImportJob
+from .serializers import ReceiptSerializer
 
 
 class UnsupportedFile(APIException):
@@ -35,6 +42,9 @@ class ImportJobSerializer(serializers.ModelSerializer):
     campaign = serializers.IntegerField(source="campaign_id", read_only=True)
     file_name = serializers.CharField(source="original_name", read_only=True)
     uploaded_at = serializers.DateTimeField(source="created_at", read_only=True)
+    receipt = serializers.SerializerMethodField(
+        help_text="METHODOLOGY §12: the signed receipt once the import succeeded (rows in file order), else null."
+    )
 
     class Meta:
         model = ImportJob
@@ -53,6 +63,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "uploaded_at",
             "started_at",
             "finished_at",
+            "receipt",
         ]
         read_only_fields = fields
 
@@ -68,6 +79,11 @@ ERROR_BODY = inline_serializer(
     "ImportErrorBody",
     fields={"detail": serializers.CharField(), "errors": ImportErrorSerializer(many=True, required=False)},
 )
+
+    @extend_schema_field(ReceiptSerializer(allow_null=True))
+    def get_receipt(self, job: ImportJob) -> dict | None:
+        receipt = getattr(job, "receipt", None) if job.status == ImportJob.Status.SUCCEEDED else None
+        return receipt.as_receipt() if receipt is not None else None
 
 
 class CampaignImportView(APIView):

@@ -658,7 +658,9 @@ def import_run(*, job_id: int) -> ImportJob:
             ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
     try:
-        counts = services.results_upload(campaign=campaign, items=items, user=job.uploaded_by, progress=progress)
+        counts = services.results_upload(
+            campaign=campaign, items=items, user=job.uploaded_by, progress=progress, import_job=job
+        )
     except services.ResultsInvalid as exc:
         return _fail(job, sorted_errors(service_errors(exc.errors, item_rows, items), columns))
     except services.CampaignLocked as exc:

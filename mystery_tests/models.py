@@ -108,6 +108,8 @@ class TestResult(models.Model):
     scores = models.JSONField(_("points"), default=dict, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     score = models.FloatField(_("score /20"))
+    # METHODOLOGY §12: SHA-256 (hex) of the RFC 8785 JSON of this version's content (provenance.fingerprint).
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True, db_index=True)
     excluded = models.BooleanField(_("excluded"), default=False)
     exclusion_reason = models.TextField(_("reason for exclusion"), blank=True)
     excluded_at = models.DateTimeField(_("excluded at"), null=True, blank=True)
@@ -170,6 +172,8 @@ class ResultEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     # For "replaced": the content of the version that was replaced (its upload fields and score).
     data = models.JSONField(_("data"), default=dict, blank=True)
+    # For "created": the new version's fingerprint; for "replaced": the replaced version's (METHODOLOGY §12).
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("result event")
@@ -218,3 +222,51 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.status})"
+
+
+class UploadReceipt(models.Model):
+    """The signed receipt given for one accepted upload, JSON batch or file import (METHODOLOGY §12)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="receipts", verbose_name=_("campaign")
+    )
+    import_job = models.OneToOneField(
+        ImportJob,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="receipt",
+        verbose_name=_("file import"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    count = models.PositiveIntegerField(_("tests"))
+    root = models.CharField(_("root"), max_length=64)
+    signed_at = models.CharField(_("signed at"), max_length=20)
+    key_id = models.CharField(_("key id"), max_length=64)
+    signature = models.CharField(_("signature"), max_length=100)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("upload receipt")
+        verbose_name_plural = _("upload receipts")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.count} @ {self.signed_at} ({self.root[:12]}…)"
+
+    def as_receipt(self) -> dict:
+        """The receipt exactly as the agency received it."""
+        return {
+            "count": self.count,
+            "root": self.root,
+            "signed_at": self.signed_at,
+            "key_id": self.key_id,
+            "signature": self.signature,
+        }

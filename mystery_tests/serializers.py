@@ -118,10 +118,30 @@ class ResultUploadItemSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, allow_null=True)
 
 
+class ReceiptSerializer(serializers.Serializer):
+    """METHODOLOGY §12: the platform's signed receipt for an accepted batch."""
+
+    count = serializers.IntegerField(help_text="How many results the batch held.")
+    root = serializers.CharField(
+        help_text="Hex RFC 6962 tree hash over the batch's fingerprints (32 bytes each) in the order sent "
+        "(file imports: rows in file order)."
+    )
+    signed_at = serializers.CharField(help_text="UTC time of signing, YYYY-MM-DDTHH:MM:SSZ.")
+    key_id = serializers.CharField(help_text="`kid` of the signing key in GET /api/v1/keys/ (RFC 7638 thumbprint).")
+    signature = serializers.CharField(
+        help_text="Base64url (unpadded) Ed25519 signature of the RFC 8785 canonical JSON of "
+        "{count, root, signed_at, key_id}."
+    )
+
+
 class UploadCountsSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
+    receipt = ReceiptSerializer(
+        allow_null=True,
+        help_text="The signed receipt of the accepted batch; null for a dry run (nothing was accepted).",
+    )
 
 
 class ResultSerializer(serializers.ModelSerializer):

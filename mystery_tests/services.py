@@ -22,7 +22,8 @@ from rest_framework.authtoken.models import Token
 from election.models import Edition, Entry
 
 from .grid import default_grid
-from .models import Agency, AgencyMembership, Campaign, Criterion, ResultEvent, TestResult
+from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, ResultEvent, TestResult, UploadReceipt
+from .provenance import fingerprint, sign_receipt
 from .signals import inputs_changed
 from .validation import CampaignContext, CleanResult, test_score, validate_items
 
@@ -52,6 +53,7 @@ UPLOAD_FIELDS = (
     "scores",
     "comment",
     "score",
+    "fingerprint",
     "version",
     "updated_at",
 )
@@ -73,8 +75,9 @@ EXISTING_FIELDS = (
     "score",
     "version",
     "excluded",
+    "fingerprint",
 )
-_ID, _EXTERNAL_ID, _CAMPAIGN, _CATEGORY, _SCORE, _VERSION, _EXCLUDED = range(8, 15)
+_ID, _EXTERNAL_ID, _CAMPAIGN, _CATEGORY, _SCORE, _VERSION, _EXCLUDED, _FINGERPRINT = range(8, 16)
 
 
 class ResultsInvalid(Exception):
@@ -109,13 +112,16 @@ def results_upload(
     user=None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
-) -> dict[str, int]:
+    import_job: ImportJob | None = None,
+) -> dict:
     """Store a batch of test results for ``campaign``, all or nothing (API.md "A test result").
 
-    Returns ``{"created", "updated", "unchanged"}``. Raises ``CampaignLocked`` when the campaign
-    refuses results, ``ResultsInvalid`` listing every problem otherwise. Idempotent: results are
-    keyed by (agency, external_id); the same content again is unchanged, different content
-    replaces the stored version (kept in the history, exclusion kept).
+    Returns ``{"created", "updated", "unchanged", "receipt"}``: ``receipt`` is the signed receipt of
+    METHODOLOGY §12 over the batch's fingerprints in the order sent (stored, with ``import_job``
+    when the batch is a file import), or None for a dry run, which accepts nothing. Raises
+    ``CampaignLocked`` when the campaign refuses results, ``ResultsInvalid`` listing every problem
+    otherwise. Idempotent: results are keyed by (agency, external_id); the same content again is
+    unchanged, different content replaces the stored version (kept in the history, exclusion kept).
     """
     reason = campaign_lock_reason(campaign)
     if reason:
@@ -130,19 +136,53 @@ def results_upload(
 
     if dry_run:
         plan = _plan(campaign, cleaned)
-        counts = plan.counts()
+        counts = {**plan.counts(), "receipt": None}
     else:
         with transaction.atomic():
             # The quota (§5) is checked under the edition's lock: two uploads cannot both take the last places.
             fresh = _lock(campaign)
             plan = _plan(fresh, cleaned)
+            _fingerprint(campaign, context, cleaned)
             _write(campaign, plan, user)
             if plan.category_ids:
                 inputs_changed.send(sender=TestResult, category_ids=plan.category_ids, reason="results uploaded")
-            counts = plan.counts()
+            counts = {**plan.counts(), "receipt": _receipt(campaign, cleaned, user, import_job)}
     if progress is not None:
         progress(len(items))
     return counts
+
+
+def _fingerprint(campaign: Campaign, context: CampaignContext, cleaned: list[CleanResult]) -> None:
+    """Set each result's METHODOLOGY §12 fingerprint (one pass, no query: the slugs are in the context)."""
+    agency = Agency.objects.values_list("slug", flat=True).get(pk=campaign.agency_id)
+    entries = context.entries
+    for clean in cleaned:
+        entry = entries[clean.entry_id]
+        clean.fingerprint = fingerprint(
+            agency=agency,
+            external_id=clean.external_id,
+            brand=entry.brand_slug,
+            category=entry.category_slug,
+            channel=clean.channel,
+            performed_at=clean.performed_at,
+            reached=clean.reached,
+            wait_seconds=clean.wait_seconds,
+            response_hours=clean.response_hours,
+            scores=clean.scores,
+            comment=clean.comment,
+        )
+
+
+def _receipt(campaign: Campaign, cleaned: list[CleanResult], user, import_job: ImportJob | None) -> dict:
+    """Sign and keep the receipt of an accepted batch (in the upload's transaction: no receipt without results)."""
+    receipt = sign_receipt([clean.fingerprint for clean in cleaned])
+    UploadReceipt.objects.create(
+        campaign_id=campaign.pk,
+        import_job=import_job,
+        user=user if user is not None and user.is_authenticated else None,
+        **receipt,
+    )
+    return receipt
 
 
 class _Plan:
@@ -320,6 +360,7 @@ def _result_row(campaign: Campaign, clean: CleanResult, *, pk: int | None = None
         scores=clean.scores,
         comment=clean.comment,
         score=clean.score,
+        fingerprint=clean.fingerprint,
         version=version,
     )
 
@@ -359,7 +400,13 @@ def _write_orm(campaign: Campaign, plan: _Plan, user_id: int | None) -> None:
         rows = [_result_row(campaign, clean) for clean in plan.create]
         TestResult.objects.bulk_create(rows, batch_size=CHUNK)
         events.extend(
-            ResultEvent(result_id=row.pk, kind=ResultEvent.Kind.CREATED, user_id=user_id, data={"version": 1})
+            ResultEvent(
+                result_id=row.pk,
+                kind=ResultEvent.Kind.CREATED,
+                user_id=user_id,
+                data={"version": 1},
+                fingerprint=row.fingerprint,
+            )
             for row in rows
         )
     if plan.update:
@@ -373,7 +420,13 @@ def _write_orm(campaign: Campaign, plan: _Plan, user_id: int | None) -> None:
             update_fields=list(UPLOAD_FIELDS),
         )
         events.extend(
-            ResultEvent(result_id=old[_ID], kind=ResultEvent.Kind.REPLACED, user_id=user_id, data=_version_data(old))
+            ResultEvent(
+                result_id=old[_ID],
+                kind=ResultEvent.Kind.REPLACED,
+                user_id=user_id,
+                data=_version_data(old),
+                fingerprint=old[_FINGERPRINT],
+            )
             for _, old in plan.update
         )
     ResultEvent.objects.bulk_create(events, batch_size=CHUNK)
@@ -394,13 +447,15 @@ _STAGE_COLUMNS = (
     "score",
     "version",
     "event_kind",
+    "fingerprint",
 )
 _STAGE_CREATE = """
     CREATE TEMPORARY TABLE mystery_tests_upload_stage (
         external_id varchar(100) NOT NULL, entry_id bigint NOT NULL, channel varchar(8) NOT NULL,
         performed_at timestamptz NOT NULL, reached boolean NOT NULL, wait_seconds double precision,
         response_hours double precision, scores jsonb NOT NULL, comment text NOT NULL,
-        score double precision NOT NULL, version integer NOT NULL, event_kind varchar(10) NOT NULL
+        score double precision NOT NULL, version integer NOT NULL, event_kind varchar(10) NOT NULL,
+        fingerprint varchar(64) NOT NULL
     ) ON COMMIT DROP
 """
 # New rows are inserted; replaced rows are updated in place through a join (cheaper than an
@@ -409,38 +464,40 @@ _STAGE_CREATE = """
 _STAGE_INSERT = """
     INSERT INTO mystery_tests_testresult (
         agency_id, external_id, campaign_id, entry_id, channel, performed_at, reached, wait_seconds,
-        response_hours, scores, comment, score, excluded, exclusion_reason, version, created_at, updated_at
+        response_hours, scores, comment, score, fingerprint, excluded, exclusion_reason, version, created_at,
+        updated_at
     )
     SELECT %(agency)s, external_id, %(campaign)s, entry_id, channel, performed_at, reached, wait_seconds,
-        response_hours, scores, comment, score, false, '', version, now(), now()
+        response_hours, scores, comment, score, fingerprint, false, '', version, now(), now()
     FROM mystery_tests_upload_stage WHERE event_kind = 'created'
 """
 _STAGE_UPDATE = """
     UPDATE mystery_tests_testresult r SET
         campaign_id = %(campaign)s, entry_id = s.entry_id, channel = s.channel, performed_at = s.performed_at,
         reached = s.reached, wait_seconds = s.wait_seconds, response_hours = s.response_hours,
-        scores = s.scores, comment = s.comment, score = s.score, version = s.version, updated_at = now()
+        scores = s.scores, comment = s.comment, score = s.score, fingerprint = s.fingerprint, version = s.version,
+        updated_at = now()
     FROM mystery_tests_upload_stage s
     WHERE s.event_kind = 'replaced' AND r.agency_id = %(agency)s AND r.external_id = s.external_id
 """
 # The history: a created row's event after the insert; a replaced row's event, holding the version it
 # replaces (the same JSON as _version_data, built by PostgreSQL from the stored row), before the update.
 _STAGE_CREATED_EVENTS = """
-    INSERT INTO mystery_tests_resultevent (result_id, kind, at, user_id, reason, data)
-    SELECT r.id, 'created', now(), %(user)s, '', '{"version": 1}'::jsonb
+    INSERT INTO mystery_tests_resultevent (result_id, kind, at, user_id, reason, data, fingerprint)
+    SELECT r.id, 'created', now(), %(user)s, '', '{"version": 1}'::jsonb, s.fingerprint
     FROM mystery_tests_upload_stage s
     JOIN mystery_tests_testresult r ON r.agency_id = %(agency)s AND r.external_id = s.external_id
     WHERE s.event_kind = 'created'
 """
 _STAGE_REPLACED_EVENTS = """
-    INSERT INTO mystery_tests_resultevent (result_id, kind, at, user_id, reason, data)
+    INSERT INTO mystery_tests_resultevent (result_id, kind, at, user_id, reason, data, fingerprint)
     SELECT r.id, 'replaced', now(), %(user)s, '', jsonb_build_object(
         'external_id', r.external_id, 'entry', r.entry_id, 'channel', r.channel,
         'performed_at', to_char(r.performed_at AT TIME ZONE 'UTC', CASE
             WHEN date_part('microseconds', r.performed_at)::bigint %% 1000000 = 0
             THEN 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"' END),
         'reached', r.reached, 'wait_seconds', r.wait_seconds, 'response_hours', r.response_hours,
-        'scores', r.scores, 'comment', r.comment, 'score', r.score, 'version', r.version)
+        'scores', r.scores, 'comment', r.comment, 'score', r.score, 'version', r.version), r.fingerprint
     FROM mystery_tests_upload_stage s
     JOIN mystery_tests_testresult r ON r.agency_id = %(agency)s AND r.external_id = s.external_id
     WHERE s.event_kind = 'replaced'
@@ -461,6 +518,7 @@ def _stage_row(clean: CleanResult, version: int, kind: str) -> tuple:
         clean.score,
         version,
         kind,
+        clean.fingerprint,
     )
 
 

@@ -165,6 +165,8 @@ class CleanResult:
     scores: dict[str, int]
     comment: str
     score: float
+    # METHODOLOGY §12, set by the upload service once the batch is valid (provenance.fingerprint).
+    fingerprint: str = ""
 
     def content(self) -> tuple:
         return (

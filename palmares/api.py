@@ -51,6 +51,18 @@ class PalmaresTransparencySerializer(serializers.Serializer):
     excluded_tests = PalmaresExcludedTestsSerializer()
 
 
+class PalmaresCategoryProvenanceSerializer(serializers.Serializer):
+    root = serializers.CharField(
+        help_text="Hex RFC 6962 tree hash over the counted tests' fingerprints (32 bytes each), sorted ascending; "
+        "the empty tree hash (SHA-256 of nothing) when no test counted."
+    )
+    tests = serializers.IntegerField(help_text="How many counted tests the root is built on.")
+
+
+class PalmaresProvenanceSerializer(serializers.Serializer):
+    edition_root = serializers.CharField(help_text="Hex RFC 6962 tree hash over the category roots in slug order.")
+
+
 class PalmaresCategorySerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
@@ -66,6 +78,9 @@ class PalmaresCategorySerializer(serializers.Serializer):
         "but no complete entry reached the qualifying mark.",
     )
     transparency = PalmaresTransparencySerializer()
+    provenance = PalmaresCategoryProvenanceSerializer(
+        help_text="METHODOLOGY §12: the category root over its counted tests and their number."
+    )
 
 
 class PalmaresEditionSerializer(serializers.Serializer):
@@ -100,6 +115,7 @@ class PalmaresSerializer(serializers.Serializer):
     edition = PalmaresEditionSerializer()
     figures = PalmaresFiguresSerializer()
     categories = PalmaresCategorySerializer(many=True)
+    provenance = PalmaresProvenanceSerializer(help_text="METHODOLOGY §12: the edition root, frozen at publication.")
 
 
 class EditionPalmaresView(APIView):

@@ -150,3 +150,33 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return _("Appeal #%(id)s") % {"id": self.pk}
+
+
+class PublishedTree(models.Model):
+    """A category's Merkle tree frozen with a publication (METHODOLOGY §12): its root and leaves.
+
+    ``leaves`` are the 32-byte fingerprints of the tests counted at publication, sorted ascending and
+    concatenated, so that an inclusion proof is always given against exactly what was published."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="trees", verbose_name=_("publication")
+    )
+    category_slug = models.SlugField(_("category"), max_length=80)
+    root = models.CharField(_("root"), max_length=64)
+    tests = models.PositiveIntegerField(_("tests"))
+    leaves = models.BinaryField(_("leaves"))
+
+    class Meta:
+        verbose_name = _("published tree")
+        verbose_name_plural = _("published trees")
+        ordering = ["publication", "category_slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "category_slug"], name="published_tree_unique_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_slug}: {self.root[:12]}… ({self.tests})"
+
+    def leaf_list(self) -> list[bytes]:
+        data = bytes(self.leaves)
+        return [data[i : i + 32] for i in range(0, len(data), 32)]

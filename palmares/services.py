@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from election.models import Edition
 
 from .models import Publication
+from .provenance import counted_leaves, freeze_trees
 from .signals import edition_published, edition_unpublished
 from .snapshot import build_snapshot, snapshot_fingerprint
 
@@ -80,7 +81,9 @@ def edition_publish(*, edition: Edition, at: dt.datetime | None = None, user=Non
         # Frozen first: from here no upload can slip in between the recompute and the snapshot.
         Edition.objects.filter(pk=locked.pk).update(frozen_at=now, published_at=goes_live_at, updated_at=now)
         _recompute_stale(edition=locked)
-        snapshot = build_snapshot(edition=locked, goes_live_at=goes_live_at)
+        # METHODOLOGY §12: the counted tests' fingerprints, frozen with the snapshot (roots) and kept (proofs).
+        leaves = counted_leaves(edition=locked)
+        snapshot = build_snapshot(edition=locked, goes_live_at=goes_live_at, leaves=leaves)
         if snapshot["rankings"].get("stale"):
             raise PublicationError(_("The rankings changed while publishing; try again."))
         releases = locked.results_released_at is None or locked.results_released_at > goes_live_at
@@ -97,6 +100,7 @@ def edition_publish(*, edition: Edition, at: dt.datetime | None = None, user=Non
             fingerprint=snapshot_fingerprint(snapshot),
             is_current=True,
         )
+        freeze_trees(publication=publication, leaves=leaves)
         transaction.on_commit(lambda: _invalidate_live_cache(locked.pk))
         transaction.on_commit(lambda: edition_published.send(sender=Publication, publication=publication))
     edition.refresh_from_db()

@@ -156,20 +156,26 @@ def methodology_body(*, edition: Edition) -> dict:
     }
 
 
-def build_snapshot(*, edition: Edition, goes_live_at: dt.datetime | None) -> dict:
-    """Everything the public sees of an edition, computed from the current stored rankings."""
+def build_snapshot(*, edition: Edition, goes_live_at: dt.datetime | None, leaves: dict | None = None) -> dict:
+    """Everything the public sees of an edition, computed from the current stored rankings.
+
+    ``leaves`` (``provenance.counted_leaves``) give the §12 roots; computed here when not given."""
     from scoring import selectors as scoring_selectors
+
+    from .provenance import add_provenance, counted_leaves
 
     rankings = _normalise(scoring_selectors.rankings_for(edition=edition))
     figures = _normalise(scoring_selectors.figures_for(edition=edition))
+    palmares = palmares_body(
+        edition=edition,
+        rankings=rankings,
+        figures=figures,
+        published_at=goes_live_at,
+        excluded=excluded_tests(edition=edition),
+    )
+    add_provenance(palmares, counted_leaves(edition=edition) if leaves is None else leaves)
     return {
         "rankings": rankings,
-        "palmares": palmares_body(
-            edition=edition,
-            rankings=rankings,
-            figures=figures,
-            published_at=goes_live_at,
-            excluded=excluded_tests(edition=edition),
-        ),
+        "palmares": palmares,
         "methodology": methodology_body(edition=edition),
     }
