@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 PRIVATE = "private, no-store"
 PRIVATE_PREFIXES = ("/portal/", "/agency/", "/accounts/", "/admin/", "/api/v1/")
@@ -42,3 +44,26 @@ class ConfidentialCacheControlMiddleware:
                 if "Expires" in response:
                     del response["Expires"]
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character in a query parameter is answered 400, before any view or filter reads it.
+
+    PostgreSQL refuses NUL in a string literal, so ``?channel__exact=%00`` in an admin filter (or any
+    list filter) would end as a server error; no address of the site ever needs one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                shown = name.replace("\x00", "\\0")
+                message = _("The address holds a NUL character in its parameter “%(name)s”: remove it.") % {
+                    "name": shown
+                }
+                if request.path_info.startswith("/api/"):
+                    return JsonResponse({"detail": message}, status=400)
+                raise BadRequest(message)
+        return self.get_response(request)
