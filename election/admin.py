@@ -31,6 +31,60 @@ def _changelist_link(model: str, query: str, label) -> str:
     return format_html('<a href="{}?{}">{}</a>', url, query, label)
 
 
+FROZEN_READ_ONLY = _(
+    "The results of this edition are frozen (published): its settings, categories and entries are shown "
+    "read-only, and nothing that a published result or a stable address depends on can be deleted."
+)
+
+
+def edition_of(obj) -> Edition | None:
+    """The edition an object of this admin belongs to (an edition, a category or an entry)."""
+    if obj is None:
+        return None
+    if isinstance(obj, Edition):
+        return obj
+    if isinstance(obj, Category):
+        return obj.edition
+    if isinstance(obj, Entry):
+        return obj.category.edition
+    return None
+
+
+def is_frozen(obj) -> bool:
+    """The one "frozen" predicate of the admin: the object's edition is frozen (``Edition.is_frozen``,
+    the same ``frozen_at`` the services refuse changes on)."""
+    edition = edition_of(obj)
+    return edition is not None and edition.is_frozen
+
+
+class FrozenReadOnlyMixin:
+    """A frozen edition's objects are shown, never changed or deleted, in the admin: the change form
+    turns into a read-only page (inlines included) with a banner saying why, the Delete link goes, and
+    a bulk deletion that touches one is refused."""
+
+    change_form_template = "admin/election/frozen_change_form.html"
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not is_frozen(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not is_frozen(obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # A bulk deletion checks no object permission: name the frozen rows as protected, so nothing is deleted.
+        frozen = [obj for obj in objs if is_frozen(obj)]
+        if frozen:
+            protected = list(protected) + [
+                format_html("{}: {}", obj._meta.verbose_name.capitalize(), obj) for obj in frozen
+            ]
+        return deleted, model_count, perms_needed, protected
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["frozen_notice"] = FROZEN_READ_ONLY if is_frozen(obj) else None
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
 class EditionStateFilter(admin.SimpleListFilter):
     title = _("state")
     parameter_name = "state"
@@ -84,7 +138,7 @@ class EntryColumnsMixin:
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "country",
@@ -101,6 +155,7 @@ class EditionAdmin(admin.ModelAdmin):
     search_fields = ["name", "country"]
     ordering = ["-year", "country"]
     inlines = [CategoryInline]
+    raw_id_fields = ["auditor"]
     readonly_fields = ["state", "palmares_link", "frozen_at", "published_at", "created_at", "updated_at"]
     save_on_top = True
     fieldsets = [
@@ -129,6 +184,7 @@ class EditionAdmin(admin.ModelAdmin):
                 ],
             },
         ),
+        (_("Audit"), {"fields": [("auditor", "auditor_name"), "audit_required"]}),
         (
             _("Publication"),
             {"fields": [("state", "palmares_link"), ("frozen_at", "published_at"), ("created_at", "updated_at")]},
@@ -172,6 +228,7 @@ class EditionAdmin(admin.ModelAdmin):
         services.edition_save(edition=obj, changed_fields=form.changed_data)
 
 
+FROZEN_CATEGORIES = _("The results of this edition are frozen (published): its categories can no longer change.")
 FROZEN_ENTRIES = _("The results of this edition are frozen (published): its entries can no longer change.")
 
 
@@ -199,7 +256,7 @@ class EntryInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "edition", "entries_link", "n_registered"]
     list_filter = ["edition"]
     list_select_related = ["edition"]
@@ -211,6 +268,21 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.categories_with_counts()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        base_clean = form.clean
+
+        def clean(form_self):
+            # A new category in a frozen edition would change a decided palmarès: refuse it clearly.
+            cleaned = base_clean(form_self)
+            edition = cleaned.get("edition")
+            if edition is not None and edition.is_frozen and (obj is None or "edition" in form_self.changed_data):
+                raise ValidationError(FROZEN_CATEGORIES)
+            return cleaned
+
+        form.clean = clean
+        return form
 
     @admin.display(description=_("entries"), ordering="n_entries")
     def entries_link(self, obj: Category) -> str:
@@ -263,7 +335,7 @@ class BrandAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
     list_display = ["brand", "category", "edition", "status", "status_reason", "updated_at"]
     list_display_links = ["brand", "category"]
     list_filter = ["status", "category__edition"]
