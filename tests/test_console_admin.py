@@ -149,3 +149,73 @@ def test_console_category_added_to_a_frozen_edition_is_refused(admin_client):
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors()
     assert not Category.objects.filter(slug="assurance").exists()
+
+
+# -- 2. organisers land in the console --------------------------------------------------------
+
+
+def log_in(client, user, **extra):
+    return client.post(
+        reverse("login") + extra.pop("query", ""), {"username": user.username, "password": factories.PASSWORD}
+    )
+
+
+def test_console_login_sends_an_organiser_to_the_admin(client):
+    # Arrange
+    organiser = factories.OrganiserFactory(username="organisatrice")
+
+    # Act
+    response = log_in(client, organiser)
+
+    # Assert
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+
+
+def test_console_login_sends_a_brand_member_to_the_portal(client):
+    # Arrange
+    member = factories.BrandMembershipFactory().user
+
+    # Act
+    response = log_in(client, member)
+
+    # Assert
+    assert response["Location"] == "/portal/"
+
+
+def test_console_login_sends_a_staff_account_without_the_permission_to_the_portal(client):
+    # Arrange: is_staff alone is not the organisers' permission.
+    staff = factories.UserFactory(username="jury", is_staff=True)
+
+    # Act
+    response = log_in(client, staff)
+
+    # Assert
+    assert response["Location"] == "/portal/"
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [("/admin/scoring/categoryranking/", "/admin/scoring/categoryranking/"), ("https://evil.example/", "/admin/")],
+)
+def test_console_login_respects_a_safe_next_only(client, next_url, expected):
+    # Arrange
+    organiser = factories.OrganiserFactory(username="organisateur")
+
+    # Act
+    response = log_in(client, organiser, query=f"?next={next_url}")
+
+    # Assert
+    assert response["Location"] == expected
+
+
+def test_console_signed_in_organiser_visiting_login_goes_to_the_admin(client):
+    # Arrange
+    client.force_login(factories.OrganiserFactory(username="deja-connecte"))
+
+    # Act
+    response = client.get(reverse("login"))
+
+    # Assert
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
