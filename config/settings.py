@@ -97,8 +97,17 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60 if PRODUCTION else 0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several readers while a worker writes: wait for the lock rather than fail at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Concurrent requests and a worker on the embedded default, answering as on PostgreSQL: WAL lets
+    # readers go on while one writes; IMMEDIATE takes the write lock when a transaction begins (a
+    # read-then-write transaction cannot deadlock with another and fail with "database is locked");
+    # and a writer waits up to 20 s for the lock rather than fail at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -142,8 +151,18 @@ CELERY_IMPORTS: tuple[str, ...] = ("palmares.certificate_tasks", "palmares.repor
 # A periodic sweep recomputes whatever is stale (e.g. a recompute lost while Redis was down).
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-rankings": {"task": "scoring.sweep_stale", "schedule": 60.0},
+    # Imports left pending (broker down at upload) or running (worker killed) end or restart.
+    "sweep-stale-imports": {"task": "mystery_tests.sweep_imports", "schedule": 60.0},
     "publish-due-editions": {"task": "palmares.publish_due", "schedule": 30.0},
 }
+
+# File imports (mystery_tests.imports): the task's soft time limit (seconds; the hard limit is a minute
+# more); a running job older than both plus the margin is failed by the sweep; a pending one never
+# queued is queued by the sweep after the grace, one queued but not started after IMPORT_REQUEUE_AFTER.
+IMPORT_TIME_LIMIT = int(env("IMPORT_TIME_LIMIT", "1800"))
+IMPORT_STALE_MARGIN = 120
+IMPORT_QUEUE_GRACE = 30
+IMPORT_REQUEUE_AFTER = 3600
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -256,7 +256,9 @@ class CampaignResultsView(generics.GenericAPIView):
         except services.CampaignLocked as exc:
             raise Conflict(str(exc))
         except services.ResultsInvalid as exc:
-            raise PayloadInvalid([{k: e[k] for k in ("index", "field", "message")} for e in exc.errors], exc.detail)
+            raise PayloadInvalid(
+                [{k: e[k] for k in ("index", "field", "message")} for e in exc.errors], exc.detail, omitted=exc.omitted
+            )
         return Response(counts)
 
 

@@ -14,9 +14,10 @@ class PayloadInvalid(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The payload is invalid; nothing was stored."
 
-    def __init__(self, errors: list[dict], detail: str | None = None):
+    def __init__(self, errors: list[dict], detail: str | None = None, omitted: int = 0):
         super().__init__(detail or self.default_detail)
         self.errors = errors
+        self.omitted = omitted  # how many more problems than the ``errors`` listed (API.md: up to 1,000)
 
 
 class Conflict(APIException):
@@ -36,6 +37,8 @@ def contract_exception_handler(exc, context):
     data = response.data
     if isinstance(exc, PayloadInvalid):
         response.data = {"detail": str(exc.detail), "errors": exc.errors}
+        if exc.omitted:
+            response.data["errors_omitted"] = exc.omitted
     elif not isinstance(data, dict) or "detail" not in data:
         # A serializer's or filter's field errors, in the contract's list shape, with the sentence every
         # client can show.

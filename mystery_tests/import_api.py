@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from . import imports, selectors, services
 from .exceptions import Conflict, PayloadInvalid, PayloadTooLarge
 from .models import ImportJob
-from .serializers import ReceiptSerializer
+from .serializers import ReceiptSerializer, UTCDateTimeField
 
 
 class UnsupportedFile(APIException):
@@ -41,7 +41,14 @@ class ImportJobSerializer(serializers.ModelSerializer):
     errors = ImportErrorSerializer(many=True, read_only=True)
     campaign = serializers.IntegerField(source="campaign_id", read_only=True)
     file_name = serializers.CharField(source="original_name", read_only=True)
-    uploaded_at = serializers.DateTimeField(source="created_at", read_only=True)
+    uploaded_at = UTCDateTimeField(source="created_at", read_only=True)
+    started_at = UTCDateTimeField(read_only=True, allow_null=True)
+    finished_at = UTCDateTimeField(read_only=True, allow_null=True)
+    # Not read_only: the schema then lists it as optional, as it is (answers are never read back).
+    errors_omitted = serializers.IntegerField(
+        required=False,
+        help_text="Present when the file has more than 1,000 problems: how many more than `errors` lists.",
+    )
     receipt = serializers.SerializerMethodField(
         help_text="METHODOLOGY §12: the signed receipt once the import succeeded (rows in file order), else null."
     )
@@ -63,12 +70,24 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "uploaded_at",
             "started_at",
             "finished_at",
+            "errors_omitted",
             "receipt",
         ]
         read_only_fields = fields
 
     def get_rows_done(self, job: ImportJob) -> int:
         return imports.rows_done(job)
+
+    def to_representation(self, job: ImportJob) -> dict:
+        data = super().to_representation(job)
+        if not data.get("errors_omitted"):
+            data.pop("errors_omitted", None)  # API.md: added only past 1,000 errors
+        return data
+
+    @extend_schema_field(ReceiptSerializer(allow_null=True))
+    def get_receipt(self, job: ImportJob) -> dict | None:
+        receipt = getattr(job, "receipt", None) if job.status == ImportJob.Status.SUCCEEDED else None
+        return receipt.as_receipt() if receipt is not None else None
 
 
 class ImportUploadSerializer(serializers.Serializer):
@@ -77,13 +96,12 @@ class ImportUploadSerializer(serializers.Serializer):
 
 ERROR_BODY = inline_serializer(
     "ImportErrorBody",
-    fields={"detail": serializers.CharField(), "errors": ImportErrorSerializer(many=True, required=False)},
+    fields={
+        "detail": serializers.CharField(),
+        "errors": ImportErrorSerializer(many=True, required=False),
+        "errors_omitted": serializers.IntegerField(required=False),
+    },
 )
-
-    @extend_schema_field(ReceiptSerializer(allow_null=True))
-    def get_receipt(self, job: ImportJob) -> dict | None:
-        receipt = getattr(job, "receipt", None) if job.status == ImportJob.Status.SUCCEEDED else None
-        return receipt.as_receipt() if receipt is not None else None
 
 
 class CampaignImportView(APIView):

@@ -27,15 +27,15 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common import permissions
 
 from .models import Campaign, Criterion, ImportJob
-from .validation import duplicate_message
+from .validation import CappedErrors, ErrorList, capped, duplicate_message
 
 if TYPE_CHECKING:  # pandas and numpy are heavy: imported when a file is read, not when Django starts
     import numpy as np
@@ -61,6 +61,14 @@ XLSX_EXTENSIONS = ("xlsx", "xlsm")
 # hold in memory. Real workbooks of 100,000 results inflate to well under 200 MiB, at ratios under 100:1.
 XLSX_MAX_UNCOMPRESSED = 256 * 1024 * 1024
 XLSX_MAX_RATIO = 200
+# A sheet is read as the rows that hold a value, each as wide as the widest one. A few KiB of XML can
+# declare a cell at XFD1 and another at A1048576: read as a full grid that is 17 billion cells, so the
+# grid (rows with a value × widest row) and the cells the reader unpacks are both bounded.
+# 8 million is 250,000 results of 32 columns, well past what a 32 MiB file holds.
+XLSX_MAX_CELLS = 8_000_000
+# A delivery of the import task that starts work counts as an attempt; past this the job is failed
+# (a file that kills the worker each time must not be tried forever).
+MAX_ATTEMPTS = 3
 CSV_CONTENT_TYPES = ("text/csv", "text/plain", "application/csv", "text/comma-separated-values")
 
 
@@ -81,7 +89,7 @@ class FileInvalid(Exception):
 
     def __init__(self, errors: list[dict]):
         super().__init__(f"{len(errors)} error(s) in the file")
-        self.errors = errors
+        self.errors = capped(errors)  # the first ERRORS_MAX; ``errors.omitted`` counts the others
 
 
 def cell_error(row: int, column: str | None, message: str) -> dict:
@@ -250,30 +258,87 @@ def _check_xlsx_inflation(data: bytes) -> None:
 
 
 def read_xlsx(data: bytes, *, tz: ZoneInfo) -> Sheet:
-    import numpy as np
-    import pandas as pd
-
     if not data.strip():
         raise FileInvalid([cell_error(1, None, _("The file is empty."))])
     try:
         _check_xlsx_inflation(data)
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        cells, row_numbers = _xlsx_cells(data, tz=tz)
+    except FileInvalid:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zip, XML (entities, "billion laughs") and openpyxl errors alike
         raise FileInvalid(
             [cell_error(1, None, _("The file is not a readable XLSX workbook (%(error)s).") % {"error": exc})]
-        )
-    if frame.empty:
+        ) from None
+    return _sheet_from_cells(cells, decimal_comma=True, row_numbers=row_numbers)
+
+
+def _too_many_cells(detail: str) -> FileInvalid:
+    return FileInvalid(
+        [
+            cell_error(
+                1,
+                None,
+                _(
+                    "The first sheet is too large to import: %(detail)s (at most %(limit)s cells). Delete the "
+                    "stray cells far below or to the right of the results, or save the results as CSV UTF-8."
+                )
+                % {"detail": detail, "limit": f"{XLSX_MAX_CELLS:,}"},
+            )
+        ]
+    )
+
+
+def _xlsx_cells(data: bytes, *, tz: ZoneInfo) -> tuple[np.ndarray, list[int]]:
+    """The first sheet's rows that hold a value (row 1, the header, always) as text cells, and their
+    spreadsheet row numbers. Streamed in openpyxl's read-only mode, ignoring the declared dimension
+    (it may lie): the rows are read as the XML has them, and reading stops once more cells than
+    XLSX_MAX_CELLS were unpacked or would be held."""
+    import numpy as np
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    try:
+        if not workbook.worksheets:
+            raise FileInvalid([cell_error(1, None, _("The file is empty."))])
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # the <dimension> a file declares is not trusted
+        kept: list[tuple] = []
+        numbers: list[int] = []
+        width = unpacked = 0
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            unpacked += len(values) + 1
+            if unpacked > XLSX_MAX_CELLS:
+                raise _too_many_cells(
+                    _("more than %(n)s cells up to row %(row)s") % {"n": f"{unpacked:,}", "row": number}
+                )
+            end = len(values)
+            while end and (values[end - 1] is None or values[end - 1] == ""):
+                end -= 1
+            if not end and number > 1:
+                continue  # a blank row: skipped, as the CSV reader skips them
+            width = max(width, end)
+            kept.append(values[:end])
+            numbers.append(number)
+            if len(kept) * width > XLSX_MAX_CELLS:
+                raise _too_many_cells(
+                    _("%(rows)s rows with values, as wide as column %(column)s")
+                    % {"rows": f"{len(kept):,}", "column": column_letter(width - 1)}
+                )
+    finally:
+        workbook.close()
+    if width == 0:
         raise FileInvalid([cell_error(1, None, _("The file is empty."))])
-    cells = frame.to_numpy(dtype=object)
-    del frame
-    text = np.frompyfunc(lambda v: _xlsx_text(v, tz=tz), 1, 1)(cells).astype(object)
-    return _sheet_from_cells(text, decimal_comma=True)
+    cells = np.full((len(kept), width), "", dtype=object)
+    for position, values in enumerate(kept):
+        cells[position, : len(values)] = [_xlsx_text(value, tz=tz) for value in values]
+    return cells, numbers
 
 
-def _sheet_from_cells(cells: np.ndarray, *, decimal_comma: bool) -> Sheet:
+def _sheet_from_cells(cells: np.ndarray, *, decimal_comma: bool, row_numbers: list[int] | None = None) -> Sheet:
     """Checks the header row (row 1) and names the columns; every header problem is reported at once.
 
-    ``cells`` is the whole grid as an object array of str: plain arrays and lists from here on."""
+    ``cells`` is the whole grid as an object array of str: plain arrays and lists from here on;
+    ``row_numbers`` the spreadsheet row of each line of ``cells`` when they are not 1, 2, 3…"""
     import numpy as np
 
     header = [str(v).strip().lower() for v in cells[0].tolist()] if len(cells) else []
@@ -314,12 +379,11 @@ def _sheet_from_cells(cells: np.ndarray, *, decimal_comma: bool) -> Sheet:
     positions = filled.nonzero()[0]
     if len(positions) < len(body):
         body = body[positions]
-    return Sheet(
-        columns=names,
-        cells=body,
-        rows=(positions + 2).tolist(),  # body line 0 is spreadsheet row 2
-        decimal_comma=decimal_comma,
-    )
+    if row_numbers is None:
+        rows = (positions + 2).tolist()  # body line 0 is spreadsheet row 2
+    else:
+        rows = np.asarray(row_numbers[1:], dtype=np.int64)[positions].tolist()
+    return Sheet(columns=names, cells=body, rows=rows, decimal_comma=decimal_comma)
 
 
 # -- text cells → JSON items ----------------------------------------------------------------
@@ -358,7 +422,7 @@ def _number(text: str, decimal_comma: bool) -> float | int | None:
     return int(value) if value.is_integer() else value
 
 
-def _points(sheet: Sheet, score_columns: list[str], errors: list[dict], faulty: list[bool]) -> list[dict]:
+def _points(sheet: Sheet, score_columns: list[str], errors: CappedErrors, faulty: list[bool]) -> list[dict]:
     """Per row, ``{code: points}`` of the filled criterion cells; a cell that is not a whole number is an error.
 
     Nearly every cell is "", "0", "1" or "2": those are found by whole-array comparisons, and only
@@ -405,8 +469,15 @@ def _points(sheet: Sheet, score_columns: list[str], errors: list[dict], faulty: 
     return scores
 
 
-def sheet_to_items(sheet: Sheet, *, codes: set[str]) -> tuple[list[dict], list[int], list[dict]]:
-    """The JSON items of the rows without a type error, their spreadsheet rows, and the type errors."""
+def row_errors(columns: list[str]) -> CappedErrors:
+    """An empty collection of ``{"row", "column", "message"}`` kept in spreadsheet order (row, then column)."""
+    order = {name: i for i, name in enumerate(columns)}
+    return CappedErrors(key=lambda e: (e["row"] or 0, order.get(e["column"] or "", -1)))
+
+
+def sheet_to_items(sheet: Sheet, *, codes: set[str]) -> tuple[list[dict], list[int], CappedErrors]:
+    """The JSON items of the rows without a type error, their spreadsheet rows, and the type errors
+    (the first ERRORS_MAX in spreadsheet order; the others only counted)."""
     header_errors = check_columns(sheet.columns, codes=codes)
     if header_errors:
         raise FileInvalid(header_errors)
@@ -414,7 +485,7 @@ def sheet_to_items(sheet: Sheet, *, codes: set[str]) -> tuple[list[dict], list[i
     n = len(rows)
     if not n:
         raise FileInvalid([cell_error(2, None, _("The file has a header row but no test result."))])
-    errors: list[dict] = []
+    errors = row_errors(sheet.columns)
     faulty = [False] * n
 
     def flag(i: int, column: str, message: str) -> None:
@@ -466,6 +537,7 @@ def sheet_to_items(sheet: Sheet, *, codes: set[str]) -> tuple[list[dict], list[i
         numbers[name] = values
 
     scores = _points(sheet, [c for c in sheet.columns if c in codes], errors, faulty)
+    errors.faulty_rows = sum(faulty)  # every row is an item or has an error: rows_total counts both
     comments = sheet.column("comment") if "comment" in sheet.columns else [""] * n
     channels = [value.lower() for value in text["channel"]]
     items: list[dict] = []
@@ -522,12 +594,14 @@ def _row_of(index, item_rows: list[int]) -> int:
     return item_rows[index] if isinstance(index, int) and 0 <= index < len(item_rows) else 1
 
 
-def sorted_errors(errors: list[dict], column_order: list[str]) -> list[dict]:
-    order = {name: i for i, name in enumerate(column_order)}
-    return sorted(errors, key=lambda e: (e["row"], order.get(e["column"] or "", -1)))
+def sorted_errors(errors: Iterable[dict], column_order: list[str]) -> ErrorList:
+    """``errors`` in spreadsheet order, at most ERRORS_MAX of them (``omitted`` counts the others)."""
+    ordered = row_errors(column_order)
+    ordered.extend(errors)
+    return ordered.result()
 
 
-def parse_file(*, data: bytes, fmt: str, campaign: Campaign) -> tuple[list[dict], list[int], list[dict], list[str]]:
+def parse_file(*, data: bytes, fmt: str, campaign: Campaign) -> tuple[list[dict], list[int], CappedErrors, list[str]]:
     """Items, their rows, type errors and the file's column order (raises FileInvalid for file-level errors)."""
     edition = campaign.edition
     codes = set(Criterion.objects.filter(edition=edition).values_list("code", flat=True))
@@ -552,7 +626,10 @@ def rows_done(job: ImportJob) -> int:
 
 
 def import_create(*, campaign: Campaign, user: AbstractBaseUser, upload: UploadedFile) -> ImportJob:
-    """Stores the file as a pending job and queues ``mystery_tests.run_import`` once committed."""
+    """Stores the file as a pending job and queues ``mystery_tests.run_import`` once committed.
+
+    A broker that cannot be reached does not fail the upload: the job stays pending with no
+    ``queued_at`` and the periodic sweep (``sweep_stale_imports``) queues it."""
     from . import services
 
     reason = services.campaign_lock_reason(campaign)
@@ -575,11 +652,25 @@ def import_create(*, campaign: Campaign, user: AbstractBaseUser, upload: Uploade
             original_name=(upload.name or "")[:255],
             format=fmt,
         )
-        from .tasks import run_import
-
         language = translation.get_language()
-        transaction.on_commit(lambda: run_import.delay(job.pk, language))
+        transaction.on_commit(lambda: enqueue_import(job.pk, language))
     return job
+
+
+def enqueue_import(job_id: int, language: str | None = None) -> bool:
+    """Hands the job to the broker and records when; False (logged) when the broker is unreachable."""
+    from .tasks import run_import
+
+    # Recorded first: the task may start (and, eagerly, end) before ``delay`` returns.
+    queued_at = ImportJob.objects.get(pk=job_id).queued_at
+    ImportJob.objects.filter(pk=job_id).update(queued_at=timezone.now())
+    try:
+        run_import.delay(job_id, language)
+    except Exception:  # noqa: BLE001 - whatever the broker raises, the sweep queues the job later
+        logger.exception("Could not queue import %s; the sweep will queue it.", job_id)
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(queued_at=queued_at)
+        return False
+    return True
 
 
 def _finish(job: ImportJob, **fields) -> ImportJob:
@@ -587,20 +678,28 @@ def _finish(job: ImportJob, **fields) -> ImportJob:
     for name, value in fields.items():
         setattr(job, name, value)
     job.save(update_fields=list(fields))
-    cache.delete(progress_key(job.pk))
+    with contextlib.suppress(Exception):  # progress is a hint: a cache that is down changes nothing
+        cache.delete(progress_key(job.pk))
     return job
 
 
 def _fail(job: ImportJob, errors: list[dict]) -> ImportJob:
+    errors = capped(errors)
     return _finish(
         job,
         status=ImportJob.Status.FAILED,
-        errors=errors,
+        errors=list(errors),
+        errors_omitted=errors.omitted,
         created=0,
         updated=0,
         unchanged=0,
         rows_done=0,
     )
+
+
+def job_error(message: str) -> dict:
+    """A problem of the import as a whole rather than of a cell (no row, no column)."""
+    return cell_error(None, None, message)
 
 
 def _release_memory() -> None:
@@ -613,15 +712,80 @@ def _release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def import_run(*, job_id: int) -> ImportJob:
-    """Parses, validates and stores one import, all or nothing; a re-delivered finished job is left alone."""
+def import_run(*, job_id: int) -> ImportJob | None:
+    """Parses, validates and stores one import, all or nothing; a re-delivered finished job is left alone.
+
+    Every way this can end leaves the job ``succeeded`` or ``failed`` with its reason in ``errors``:
+    a delivery counts as an attempt (one that killed the worker included), past MAX_ATTEMPTS the job
+    is failed without reading the file again, and any exception fails it (nothing was stored: the
+    service writes in one transaction). Only when the database itself cannot record the failure does
+    the job stay ``running``, for ``sweep_stale_imports`` to end it."""
+    job = ImportJob.objects.select_related("campaign__edition", "campaign__agency", "uploaded_by").filter(pk=job_id)
+    job = job.first()
+    if job is None or job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED):
+        return job
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, status__in=(ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
+    ).update(status=ImportJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1)
+    if not claimed:  # finished meanwhile
+        job.refresh_from_db()
+        return job
+    job.refresh_from_db(fields=["status", "started_at", "attempts"])
+    if job.attempts > MAX_ATTEMPTS:
+        return _fail(
+            job,
+            [
+                job_error(
+                    _(
+                        "The import was started %(n)d times and never finished (reading the file stopped the "
+                        "import worker each time): it is given up and nothing was stored. Check the file, or "
+                        "save the results alone as CSV UTF-8, and upload it again."
+                    )
+                    % {"n": job.attempts - 1}
+                )
+            ],
+        )
+    try:
+        return _run(job)
+    except Exception as exc:  # noqa: BLE001 - every failure must end the job, with its reason
+        logger.exception("Import %s failed.", job.pk)
+        return _fail_after(job, exc)
+
+
+def _failure_reason(exc: BaseException) -> str:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return _(
+            "The import took longer than %(minutes)d minutes and was stopped; nothing was stored. "
+            "Split the file and upload the parts."
+        ) % {"minutes": settings.IMPORT_TIME_LIMIT // 60}
+    if isinstance(exc, MemoryError):
+        return _(
+            "Reading the file needs more memory than an import may use; nothing was stored. "
+            "Save the results alone as CSV UTF-8, or split the file."
+        )
+    if isinstance(exc, DatabaseError):
+        return _("The database was unavailable during the import; nothing was stored. Upload the file again.")
+    return _(
+        "The import stopped on an unexpected error (%(error)s); nothing was stored. Upload the file "
+        "again, and tell the organisers if this happens again."
+    ) % {"error": type(exc).__name__}
+
+
+def _fail_after(job: ImportJob, exc: BaseException) -> ImportJob:
+    """Records the failure, on a fresh connection if the error broke this one (e.g. PostgreSQL restarted)."""
+    reason = [job_error(_failure_reason(exc))]
+    try:
+        return _fail(job, reason)
+    except DatabaseError:
+        connection.close()
+    return _fail(job, reason)
+
+
+def _run(job: ImportJob) -> ImportJob:
     from . import services
 
-    job = ImportJob.objects.select_related("campaign__edition", "campaign__agency", "uploaded_by").get(pk=job_id)
-    if job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED):
-        return job
-    job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
-    job.save(update_fields=["status", "started_at"])
     campaign = job.campaign
     try:
         with job.file.open("rb") as handle:
@@ -630,20 +794,30 @@ def import_run(*, job_id: int) -> ImportJob:
         del data
     except FileInvalid as exc:
         return _fail(job, exc.errors)
+    except OSError as exc:
+        logger.exception("The file of import %s cannot be read.", job.pk)
+        return _fail(
+            job,
+            [job_error(_("The uploaded file cannot be read (%(error)s); upload it again.") % {"error": exc})],
+        )
     _release_memory()
-    total = len(items) + len({e["row"] for e in errors})
+    total = len(item_rows) + errors.faulty_rows
     job.rows_total = total
     job.save(update_fields=["rows_total"])
     if errors:
         # Wrong types first, then what the service finds in the other rows: every problem at once.
+        omitted = 0
         if items:
             try:
                 services.results_upload(campaign=campaign, items=items, user=job.uploaded_by, dry_run=True)
             except services.ResultsInvalid as exc:
-                errors += service_errors(exc.errors, item_rows, items)
+                errors.extend(service_errors(exc.errors, item_rows, items))
+                omitted = exc.omitted
             except services.CampaignLocked as exc:
                 return _fail(job, [cell_error(1, None, str(exc))])
-        return _fail(job, sorted_errors(errors, columns))
+        listed = errors.result()
+        listed.omitted += omitted
+        return _fail(job, listed)
 
     last = [0]
 
@@ -653,7 +827,8 @@ def import_run(*, job_id: int) -> ImportJob:
         last[0] = done
         # Other processes read progress from the cache; the row is written too when no transaction
         # would hide it from them (the service checks rows before its write transaction).
-        cache.set(progress_key(job.pk), done, timeout=24 * 3600)
+        with contextlib.suppress(Exception):  # a cache that is down only hides the progress
+            cache.set(progress_key(job.pk), done, timeout=24 * 3600)
         if not transaction.get_connection().in_atomic_block:
             ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
@@ -662,7 +837,9 @@ def import_run(*, job_id: int) -> ImportJob:
             campaign=campaign, items=items, user=job.uploaded_by, progress=progress, import_job=job
         )
     except services.ResultsInvalid as exc:
-        return _fail(job, sorted_errors(service_errors(exc.errors, item_rows, items), columns))
+        listed = sorted_errors(service_errors(exc.errors, item_rows, items), columns)
+        listed.omitted += exc.omitted
+        return _fail(job, listed)
     except services.CampaignLocked as exc:
         return _fail(job, [cell_error(1, None, str(exc))])
     return _finish(
@@ -673,7 +850,60 @@ def import_run(*, job_id: int) -> ImportJob:
         updated=counts.get("updated", 0),
         unchanged=counts.get("unchanged", 0),
         errors=[],
+        errors_omitted=0,
     )
+
+
+def sweep_stale_imports(*, now: dt.datetime | None = None) -> dict[str, list[int]]:
+    """Ends or restarts the imports nothing is working on (run by Celery beat, like the rankings sweep).
+
+    - pending and never handed to the broker (it was down at upload) for IMPORT_QUEUE_GRACE seconds,
+      or handed to it longer than IMPORT_REQUEUE_AFTER ago (the message was lost): queued again,
+      unless it already used its MAX_ATTEMPTS, then failed;
+    - running since longer than the task's hard time limit (the worker was killed, or the database
+      could not record the end): failed with the reason.
+    Each change is a conditional update, so a job that ends meanwhile is left as it ended."""
+    now = now or timezone.now()
+    report: dict[str, list[int]] = {"queued": [], "failed": []}
+    pending = ImportJob.objects.filter(status=ImportJob.Status.PENDING).filter(
+        Q(queued_at__isnull=True, created_at__lt=now - dt.timedelta(seconds=settings.IMPORT_QUEUE_GRACE))
+        | Q(queued_at__lt=now - dt.timedelta(seconds=settings.IMPORT_REQUEUE_AFTER))
+    )
+    for job in pending.order_by("pk"):
+        if job.attempts >= MAX_ATTEMPTS:
+            message = _("The import was started %(n)d times and never finished; nothing was stored.") % {
+                "n": job.attempts
+            }
+            if _fail_if(job, ImportJob.Status.PENDING, message):
+                report["failed"].append(job.pk)
+        elif enqueue_import(job.pk):
+            report["queued"].append(job.pk)
+    deadline = now - dt.timedelta(seconds=settings.IMPORT_TIME_LIMIT + settings.IMPORT_STALE_MARGIN)
+    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING, started_at__lt=deadline).order_by("pk"):
+        message = _(
+            "The import stopped before finishing (the import worker ended while reading or storing the file); "
+            "nothing was stored. Upload the file again."
+        )
+        if _fail_if(job, ImportJob.Status.RUNNING, message):
+            report["failed"].append(job.pk)
+    if report["queued"] or report["failed"]:
+        logger.warning("Import sweep: queued %s, failed %s.", report["queued"], report["failed"])
+    return report
+
+
+def _fail_if(job: ImportJob, status: str, message: str) -> bool:
+    """Fails ``job`` only if it is still as the sweep saw it (same status, same start)."""
+    done = ImportJob.objects.filter(pk=job.pk, status=status, started_at=job.started_at).update(
+        status=ImportJob.Status.FAILED,
+        errors=[job_error(message)],
+        errors_omitted=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        rows_done=0,
+        finished_at=timezone.now(),
+    )
+    return bool(done)
 
 
 # -- reads ------------------------------------------------------------------------------------

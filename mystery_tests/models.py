@@ -211,6 +211,14 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # ``errors`` keeps the first 1,000 problems; this counts the others (API.md "errors_omitted").
+    errors_omitted = models.PositiveIntegerField(_("errors not listed"), default=0)
+    # Deliveries of the import task that started to work on it: a file that kills the worker each
+    # time is tried a bounded number of times, then failed (imports.MAX_ATTEMPTS).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When the task was last handed to the broker (null: not yet, e.g. the broker was down at upload);
+    # the periodic sweep queues a pending job again from this (imports.sweep_stale_imports).
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -36,7 +36,12 @@ class ErrorItemSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="A sentence a person can read.")
-    errors = ErrorItemSerializer(many=True, required=False, help_text="Every problem found, not only the first.")
+    errors = ErrorItemSerializer(
+        many=True, required=False, help_text="Every problem found, not only the first, up to 1,000."
+    )
+    errors_omitted = serializers.IntegerField(
+        required=False, min_value=1, help_text="Present past 1,000 problems: how many more were found but not listed."
+    )
 
 
 # -- references ----------------------------------------------------------------------------------------
@@ -104,7 +109,7 @@ class ResultUploadItemSerializer(serializers.Serializer):
     brand = serializers.SlugField(required=False, help_text="Brand slug, with `category`, instead of `entry`.")
     category = serializers.SlugField(required=False, help_text="Category slug, with `brand`, instead of `entry`.")
     channel = serializers.ChoiceField(choices=Channel.choices, help_text="A channel of the edition.")
-    performed_at = serializers.DateTimeField(
+    performed_at = UTCDateTimeField(
         help_text="ISO 8601 with an offset; its local date must lie inside the campaign window."
     )
     reached = serializers.BooleanField(help_text="False when the contact failed: the test scores 0, without points.")

@@ -25,7 +25,7 @@ from .grid import default_grid
 from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, ResultEvent, TestResult, UploadReceipt
 from .provenance import fingerprint, sign_receipt
 from .signals import inputs_changed
-from .validation import CampaignContext, CleanResult, test_score, validate_items
+from .validation import CampaignContext, CleanResult, capped, test_score, validate_items
 
 __all__ = [
     "CampaignLocked",
@@ -84,7 +84,9 @@ class ResultsInvalid(Exception):
     """An upload refused as a whole: ``errors`` lists every problem as ``{"index", "field", "message"}``."""
 
     def __init__(self, errors: list[dict], detail: str | None = None):
-        self.errors = errors
+        # At most ERRORS_MAX listed; ``omitted`` counts the others (API.md "errors_omitted").
+        self.errors = capped(errors)
+        self.omitted = self.errors.omitted
         self.detail = detail or _("The results are invalid; nothing was stored.")
         super().__init__(self.detail)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,76 @@ EXTERNAL_ID_MAX_LENGTH = 100  # TestResult.external_id's max_length
 VALID_POINTS = (0, 1, 2)
 # A comment is a few sentences from the field; a megabyte of text is a broken or hostile client.
 COMMENT_MAX_LENGTH = 10_000
+# API.md "Conventions": errors list every problem up to 1,000; past that ``errors_omitted`` says how many more.
+ERRORS_MAX = 1000
+
+
+class ErrorList(list):
+    """A list of errors that knows how many more were found but not kept (``omitted``)."""
+
+    omitted: int = 0
+
+
+class CappedErrors:
+    """Collects errors while keeping only the first ``limit`` in ``key`` order (ties: first added first)
+    and counting the others, so a payload of a million mistakes costs a few thousand dicts.
+
+    ``total`` counts every error added, kept or not: it tells whether an item added any."""
+
+    def __init__(self, key: Callable[[dict], object], limit: int = ERRORS_MAX):
+        self.key = key
+        self.limit = limit
+        self.total = 0
+        self._kept: list[dict] = []
+        self._dropped = 0
+        self._max = None  # the largest key kept, once ``limit`` are kept
+        self.faulty_rows = 0  # for a file import: how many rows have at least one error
+
+    def append(self, error: dict) -> None:
+        self.total += 1
+        if self._max is not None and len(self._kept) >= self.limit and not self.key(error) < self._max:
+            self._dropped += 1  # at least ``limit`` kept errors come before it
+            return
+        self._kept.append(error)
+        if len(self._kept) >= 2 * self.limit:
+            self._trim()
+        elif len(self._kept) >= self.limit and self._max is None:
+            self._max = max(self.key(e) for e in self._kept)
+
+    def extend(self, errors) -> None:
+        for error in errors:
+            self.append(error)
+
+    def _trim(self) -> None:
+        self._kept.sort(key=self.key)
+        self._dropped += max(0, len(self._kept) - self.limit)
+        del self._kept[self.limit :]
+        self._max = self.key(self._kept[-1]) if len(self._kept) >= self.limit else None
+
+    def result(self) -> ErrorList:
+        """The kept errors in ``key`` order, with ``omitted`` the number of the others."""
+        self._trim()
+        errors = ErrorList(self._kept)
+        errors.omitted = self._dropped
+        return errors
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def capped(errors: list[dict], limit: int = ERRORS_MAX) -> ErrorList:
+    """``errors`` (already in order) cut to ``limit``; ``omitted`` adds what was cut to what ``errors`` omitted."""
+    kept = ErrorList(errors[:limit])
+    kept.omitted = max(0, len(errors) - limit) + getattr(errors, "omitted", 0)
+    return kept
+
+
+def normalise_key(value: str) -> str:
+    """The one spelling of a key (``external_id``, brand, category and channel slugs) for JSON and files
+    alike: surrounding white space removed (a spreadsheet cell is read so), so "K " and "K" are the same
+    test. Nothing else changes: a key is the agency's, stored and answered exactly as sent otherwise
+    (no Unicode normalisation, no case folding), so that it can be searched for as the agency has it."""
+    return value.strip()
 
 
 def echo(value: object, limit: int = 60) -> str:
@@ -203,7 +274,7 @@ class ItemValidator:
 
     def __init__(self, context: CampaignContext):
         self.context = context
-        self.errors: list[dict] = []
+        self.errors = CappedErrors(key=_by_index)
         # (index, brand slug, category slug) whose pair matched no entry: explained after the loop
         # with one query, so that the message says which of the two is wrong.
         self._unmatched_slugs: list[tuple[int, str, str]] = []
@@ -216,7 +287,7 @@ class ItemValidator:
         if not isinstance(item, dict):
             self.error(index, "", _("Each result must be a JSON object, not %(type)s.") % {"type": json_type(item)})
             return None
-        before = len(self.errors)
+        before = self.errors.total
         for name in sorted(item.keys() - ALLOWED_FIELDS):
             self.error(index, str(name), _("Unknown field “%(name)s”.") % {"name": echo(name)})
         for name in REQUIRED_FIELDS:
@@ -234,7 +305,7 @@ class ItemValidator:
         scores, score = self._scores(index, item, channel, reached)
 
         # An entry named by slugs that matched none is explained later (``finish``), hence the explicit test.
-        if len(self.errors) != before or entry is None:
+        if self.errors.total != before or entry is None:
             return None
         return CleanResult(
             index=index,
@@ -259,7 +330,8 @@ class ItemValidator:
         if not isinstance(value, str):
             self.error(index, "external_id", _("Must be a string, not %(type)s.") % {"type": json_type(value)})
             return None
-        if not value.strip():
+        value = normalise_key(value)
+        if not value:
             self.error(index, "external_id", _("Must not be empty."))
             return None
         if "\x00" in value:
@@ -335,7 +407,7 @@ class ItemValidator:
             elif not isinstance(value, str) or not value:
                 self.error(index, name, _("Must be a slug (a string), not %(type)s.") % {"type": json_type(value)})
             else:
-                slugs[name] = value
+                slugs[name] = normalise_key(value)
         if len(slugs) != 2:
             return None
         brand, category = slugs["brand"], slugs["category"]
@@ -359,6 +431,7 @@ class ItemValidator:
         if not isinstance(value, str):
             self.error(index, "channel", _("Must be a string, not %(type)s.") % {"type": json_type(value)})
             return None
+        value = normalise_key(value)
         if value not in self.context.grid:
             if value in ("phone", "email", "web", "chat", "social"):
                 message = _("Channel “%(channel)s” is not part of this edition (its quota is 0).")
@@ -485,7 +558,7 @@ class ItemValidator:
             if fast is not None and (fast if reached else not fast):
                 return fast, test_score(weights=weights, points=fast, reached=reached)
         points: dict[str, int] = {}
-        errors_before = len(self.errors)
+        errors_before = self.errors.total
         for code, value in raw.items():
             where = f"scores.{code}"
             if weights is not None and code not in weights:
@@ -508,7 +581,7 @@ class ItemValidator:
         if reached is False and points:
             self.error(index, "scores", _("An unreached test (reached: false) carries no points; send {} or nulls."))
             return {}, 0.0
-        if reached is True and weights is not None and not points and len(self.errors) == errors_before:
+        if reached is True and weights is not None and not points and self.errors.total == errors_before:
             self.error(index, "scores", _("A reached test needs at least one scored criterion."))
             return {}, 0.0
         if reached is None or weights is None:
@@ -557,26 +630,29 @@ def _plain_points(raw: dict, weights: dict[str, int]) -> dict[str, int] | None:
     return points
 
 
-def duplicate_errors(items: list) -> list[dict]:
-    """An ``external_id`` repeated inside one payload is an error at every position where it occurs."""
+def duplicate_errors(items: list) -> Iterator[dict]:
+    """An ``external_id`` repeated inside one payload (compared normalised, as stored) is an error at
+    every position where it occurs."""
     positions: dict[str, list[int]] = {}
     for index, item in enumerate(items):
         if isinstance(item, dict):
             key = item.get("external_id")
             if isinstance(key, str):
-                positions.setdefault(key, []).append(index)
-    errors = []
+                positions.setdefault(normalise_key(key), []).append(index)
     for key, where in positions.items():
         if len(where) > 1:
             message = duplicate_message(key, where)
             for index in where:
                 # "duplicates" lets a file import name the rows instead; the API answers without it.
-                errors.append({"index": index, "field": "external_id", "message": message, "duplicates": where})
-    return errors
+                yield {"index": index, "field": "external_id", "message": message, "duplicates": where}
+
+
+DUPLICATES_LISTED = 20
 
 
 def duplicate_message(key: str, where: list[int], *, rows: bool = False) -> str:
-    listed = ", ".join(str(i) for i in where)
+    """Names the first positions of a repeated key (a message stays short however often it repeats)."""
+    listed = ", ".join(str(i) for i in where[:DUPLICATES_LISTED]) + (", …" if len(where) > DUPLICATES_LISTED else "")
     if rows:
         return _("“%(key)s” appears more than once in this file (rows %(where)s).") % {"key": key, "where": listed}
     return _("“%(key)s” appears more than once in this payload (indexes %(where)s).") % {"key": key, "where": listed}
@@ -593,6 +669,9 @@ def validate_items(context: CampaignContext, items: list, progress=None, every: 
         if progress is not None and (index + 1) % every == 0:
             progress(index + 1)
     validator.finish()
-    errors = validator.errors + duplicate_errors(items)
-    errors.sort(key=lambda e: e["index"])
-    return cleaned, errors
+    validator.errors.extend(duplicate_errors(items))
+    return cleaned, validator.errors.result()
+
+
+def _by_index(error: dict) -> int:
+    return error["index"]

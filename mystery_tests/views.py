@@ -139,6 +139,7 @@ def agency_import(request: HttpRequest, pk: int) -> HttpResponse:
         "share": share,
         # A file wrong on every row has as many errors: the page shows the first ones, the API all.
         "errors": job.errors[:ERRORS_SHOWN],
-        "errors_hidden": max(0, len(job.errors) - ERRORS_SHOWN),
+        "errors_hidden": max(0, len(job.errors) - ERRORS_SHOWN) + job.errors_omitted,
+        "errors_total": len(job.errors) + job.errors_omitted,
     }
     return render(request, "mystery_tests/agency_import.html", context)
