@@ -68,7 +68,8 @@ def edition(db):
 
 @pytest.fixture
 def organiser(db):
-    return factories.UserFactory(username="organiser", is_staff=True, is_superuser=True)
+    # In the Organisers group (common.permissions) and superuser for the admin's model permissions.
+    return factories.OrganiserFactory(username="organiser", is_superuser=True)
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ def iworld(db, settings) -> ImportWorld:
         campaign_b=campaign_b,
         user_a=factories.AgencyMembershipFactory(agency=agency_a, user__username="field-a").user,
         user_b=factories.AgencyMembershipFactory(agency=agency_b, user__username="field-b").user,
-        organiser=factories.UserFactory(username="organiser", is_staff=True, is_superuser=True),
+        organiser=factories.OrganiserFactory(username="organiser", is_superuser=True),
         nobody=factories.UserFactory(username="nobody"),
     )
 

@@ -91,6 +91,7 @@ def test_seed_demo_prints_working_logins(seeded, client):
     assert "banque-azur / demo-marque-2026" in seeded
     organiser = get_user_model().objects.get(username="organisateur")
     assert (organiser.is_staff, organiser.is_superuser) == (True, True)
+    assert organiser.groups.filter(name="Organisers").exists()  # an organiser by the explicit permission too
     assert client.login(username="organisateur", password="demo-organisateur-2026")
     assert BrandMembership.objects.filter(user__username="banque-azur", brand__slug="banque-azur").exists()
 
