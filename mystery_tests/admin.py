@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.display import format_score
 from election.admin import EntryColumnsMixin
 
 from . import exports, review, selectors, services
@@ -365,7 +366,7 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("score /20"), ordering="score")
     def score_display(self, obj: TestResult) -> str:
-        return f"{obj.score:.2f}"
+        return format_score(obj.score)
 
     @admin.display(description=_("points"))
     def points_table(self, obj: TestResult) -> str:

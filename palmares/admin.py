@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from common.display import format_score
 from election.models import Edition
 
 from . import services
@@ -107,7 +108,9 @@ class PublicationAdmin(admin.ModelAdmin):
         palmares = (obj.snapshot or {}).get("palmares", {})
         rows = []
         for category in palmares.get("categories", []):
-            laureates = ", ".join(f"{lau['brand']['name']} ({lau['overall']:.2f})" for lau in category["laureates"])
+            laureates = ", ".join(
+                f"{lau['brand']['name']} ({format_score(lau['overall'])})" for lau in category["laureates"]
+            )
             rows.append((category["name"], laureates or _("not awarded")))
         figures = palmares.get("figures") or {}
         head = format_html(

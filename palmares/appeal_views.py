@@ -41,6 +41,10 @@ def appeal_new(request: HttpRequest, result_id: int) -> HttpResponse:
     if result is None:
         raise Http404
     edition = result.entry.category.edition
+    if not (edition.results_released or edition.is_published):
+        # Before release a brand must not learn which tests were made on it (§10): its own test
+        # answers exactly as another brand's or a missing one does.
+        raise Http404
     context = {"result": result, "entry": result.entry, "edition": edition}
     if problem := appeal_window_problem(edition=edition):
         # Before release the test itself is not shown: scorecards reveal nothing yet (§10).

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.display import format_score
 from election.admin import EntryColumnsMixin
 from election.models import Edition
 
@@ -34,7 +35,6 @@ from .certificates import (
     certificate_revoke,
     certificates_issue,
     certificates_regenerate,
-    display_score,
     verify_path,
     with_certificate_facts,
 )
@@ -149,7 +149,7 @@ class CertificateAdmin(EntryColumnsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("score"), ordering="overall")
     def score(self, obj: Certificate) -> str:
-        return f"{display_score(obj.overall)} / 20"
+        return f"{format_score(obj.overall)} / 20"
 
     @admin.display(description=_("state"))
     def state(self, obj: Certificate) -> str:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import secrets
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.display import display_score  # noqa: F401  (the one rounding of §10; re-exported here)
 from election.models import Entry
 
 from .models import Certificate, Publication
@@ -72,12 +73,6 @@ def normalize_code(raw: str) -> str | None:
 
 
 # -- facts printed on a certificate -----------------------------------------------------------
-
-
-def display_score(value: float) -> Decimal:
-    """A score as displayed: rounded half up to 2 decimals (METHODOLOGY §10), from the
-    shortest decimal that reads back as the stored float (14.455 shows 14.46)."""
-    return Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def one_year_after(moment: dt.datetime) -> dt.datetime:

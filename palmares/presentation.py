@@ -5,11 +5,12 @@ Pure functions over snapshot dicts (no queries), shared by the pages and the cac
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from common.display import display_score
 from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channel
 
 # Inline SVG bar charts: geometry computed here so templates only draw.
@@ -20,10 +21,8 @@ ROW_GAP = 16
 
 
 def round_score(value: float | None) -> Decimal | None:
-    """Displayed scores are rounded half up to 2 decimals (METHODOLOGY §10)."""
-    if value is None:
-        return None
-    return Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    """Displayed scores (METHODOLOGY §10): ``common.display``'s one rounding."""
+    return display_score(value)
 
 
 def channel_label(channel: str) -> str:

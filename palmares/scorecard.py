@@ -7,7 +7,9 @@ waiting/response times are computed here from the test rows (pandas), over count
 
 Confidentiality (METHODOLOGY §10) is built into the dict itself, so neither the page nor the
 PDF can show too much: rank and laureate status are ``None`` until the edition is published,
-and category aggregates are ``None`` unless enough scored entries stand behind them.
+and about the other entries of the category the card holds only the averages that disclosure
+control lets through (``palmares.disclosure``) and, once published, the laureates' public scores:
+never a best, a minimum, a quantile or a spread.
 
 This module also holds the portal's reads (which entries a user may open).
 """
@@ -20,16 +22,17 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import translation
 
 from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channel
-from election.models import Edition, Entry
+from election.models import BrandMembership, Edition, Entry
 from mystery_tests.models import Criterion, TestResult
 from scoring.models import CategoryRanking, EntryScore
 
-# METHODOLOGY §10: category aggregates only where at least this many scored entries stand behind them.
-MIN_ENTRIES_FOR_AGGREGATES = 3
+from .disclosure import Peer, category_averages
+from .selectors import live_palmares
+
 # How many criteria the "cost the most" and "strongest" lists show.
 HIGHLIGHTS = 3
 CHANNEL_LABELS = dict(Channel.choices)
@@ -69,7 +72,7 @@ def results_visible(*, entry: Entry) -> bool:
 # -- the scorecard -----------------------------------------------------------------------------
 
 # Bump when the card's shape changes, so that cached cards are not reused.
-CARD_VERSION = 1
+CARD_VERSION = 2
 # An upper bound on how long a card may lag behind a change that bypasses the version stamps
 # below (e.g. the previous edition's release); every change of results moves the stamps at once.
 CARD_CACHE_SECONDS = 300
@@ -118,14 +121,15 @@ def scorecard_for(*, entry: Entry) -> dict[str, Any]:
 
     Definitions beyond the rule book (the rule book is silent on them):
 
-    - *Category aggregates* (average, best, quartiles of the overall and of each channel score)
-      are over the category's scored entries (registered, with an overall score) and, per channel,
-      over those that have that channel. They are shown only when at least three entries stand
-      behind them (§10), per channel as well, so that no competitor's score can be deduced.
-      Quartiles use linear interpolation between order statistics (pandas' default).
+    - *Category averages* of the overall and of each channel score are over the category's scored
+      entries (registered, with an overall score) and, per channel, over those that have that
+      channel; nothing else about other entries (no best, quantile, spread). Each is shown only
+      where §10's disclosure control lets it through (``palmares.disclosure``).
     - *Mean points of a criterion*: over the entry's counted reached tests where it was scored.
       The *category mean* is the mean of the scored entries' own means (each entry weighs the same,
-      as in the category average score), shown under the same three-entry rule.
+      as in the category average score), under the same disclosure control.
+    - *Laureates*: once the edition is published, the category's laureates with their public
+      overall score (as in the published palmarès), nothing more.
     - *Points lost* by criterion k of channel c (out of the overall score, /20): in a counted reached
       test of channel c whose scored criteria are K, k removes ``20 × w_k × (2 − p_k)/2 / Σ_K w``;
       the sum over the channel's counted reached tests is divided by their number (tests where k
@@ -164,13 +168,15 @@ def scorecard_for(*, entry: Entry) -> dict[str, Any]:
         )
     )
     peer_rows = list(
-        TestResult.objects.filter(entry_id__in=scored_ids, excluded=False, reached=True).values_list(
-            "entry_id", "channel", "scores"
+        TestResult.objects.filter(entry_id__in=scored_ids, excluded=False).values_list(
+            "entry_id", "channel", "scores", "reached"
         )
     )
     counted = [t for t in tests if not t["excluded"]]
     channel_weight = _normalised_weights(edition, {t["channel"] for t in counted})
-    criteria = _criteria(grid, counted, peer_rows, scored_ids, channel_weight)
+    laureates = _published_laureates(entry, category_scores, published)
+    averages = _averages(edition, grid, category_scores, peer_rows, laureates)
+    criteria = _criteria(grid, counted, averages["criteria"], channel_weight)
 
     overall = own_score.overall if own_score else None
     card: dict[str, Any] = {
@@ -187,16 +193,18 @@ def scorecard_for(*, entry: Entry) -> dict[str, Any]:
         "scored": overall is not None,
         "overall": overall,
         "moe": own_score.moe if own_score else None,
+        # METHODOLOGY §11: the brand's own P(threshold) (null for an incomplete entry).
+        "p_threshold": own_score.p_threshold if own_score else None,
         "complete": own_score.complete if own_score else False,
         "counted_tests": len(counted),
         "excluded_tests": len(tests) - len(counted),
         "computed_at": own_score.computed_at if own_score else None,
         "stale": _stale(entry),
-        "category": _category_block(entry, category_scores, published),
+        "category": _category_block(entry, category_scores, published, averages, laureates),
         "rank": None,
         "ranked_entries": None,
         "laureate": None,
-        "channels": _channels(edition, own_score, category_scores, counted, channel_weight),
+        "channels": _channels(edition, own_score, averages["channels"], counted, channel_weight),
         "criteria": criteria,
         "costliest": _costliest(criteria),
         "previous": _previous(entry, overall),
@@ -233,12 +241,56 @@ def _stale(entry: Entry) -> bool:
 
 
 def _category_scores(entry: Entry) -> list[EntryScore]:
-    """The category's scored entries (§5: registered only), best first."""
-    return list(
+    """The category's scored entries (§5: registered only), best first; each knows whether it is
+    the brand's own (``own``: its brand, or a brand sharing a member with it) and its brand's slug."""
+    sharing = BrandMembership.objects.filter(
+        brand_id=OuterRef("entry__brand_id"), user__brand_memberships__brand_id=entry.brand_id
+    )
+    scores = list(
         EntryScore.objects.filter(
             entry__category_id=entry.category_id, entry__status=Entry.Status.REGISTERED, overall__isnull=False
-        ).order_by("rank", "entry_id")
+        )
+        .annotate(
+            brand_id=F("entry__brand_id"),
+            brand_slug=F("entry__brand__slug"),
+            brand_name=F("entry__brand__name"),
+            shares_member=Exists(sharing),
+        )
+        .order_by("rank", "entry_id")
     )
+    for s in scores:
+        s.own = s.brand_id == entry.brand_id or s.shares_member
+    return scores
+
+
+def _published_laureates(entry: Entry, scores: list[EntryScore], published: bool) -> list[dict[str, Any]]:
+    """Once the edition is published, the category's laureates as the palmarès shows them (§10:
+    their overall score is public): ``[{"entry", "brand": {"slug", "name"}, "overall"}]``."""
+    if not published:
+        return []
+    by_slug = {s.brand_slug: s for s in scores}
+    palmares = live_palmares(edition_id=entry.category.edition_id)
+    if palmares is None:
+        # Published without a live snapshot (set by hand): the stored laureates are the published ones.
+        return [
+            {"entry": s.entry_id, "brand": {"slug": s.brand_slug, "name": s.brand_name}, "overall": s.overall}
+            for s in scores
+            if s.laureate
+        ]
+    category = next((c for c in palmares.get("categories", []) if c.get("slug") == entry.category.slug), None)
+    if category is None:
+        return []
+    out = []
+    for laureate in category.get("laureates", []):
+        score = by_slug.get(laureate["brand"]["slug"])
+        out.append(
+            {
+                "entry": score.entry_id if score else None,
+                "brand": {"slug": laureate["brand"]["slug"], "name": laureate["brand"]["name"]},
+                "overall": laureate["overall"],
+            }
+        )
+    return out
 
 
 def _grid(edition: Edition) -> dict[str, list[dict[str, Any]]]:
@@ -259,43 +311,66 @@ def _normalised_weights(edition: Edition, channels: set[str]) -> dict[str, float
     return {c: weights[c] / total for c in scored} if total else {}
 
 
-def _summary(values: list[float]) -> dict[str, float] | None:
-    """Average, best and quartiles, or None under the three-entry rule (§10)."""
-    if len(values) < MIN_ENTRIES_FOR_AGGREGATES:
-        return None
-    import numpy as np
+def _averages(
+    edition: Edition,
+    grid: dict[str, list[dict[str, Any]]],
+    scores: list[EntryScore],
+    peer_rows: list[tuple[int, str, dict, bool]],
+    laureates: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The category averages the brand may read (§10 disclosure control, ``palmares.disclosure``).
 
-    array = np.asarray(values, dtype="float64")
-    # Linear interpolation between order statistics (numpy's and pandas' default method).
-    q1, median, q3 = (float(q) for q in np.quantile(array, [0.25, 0.5, 0.75]))
-    return {
-        "average": float(array.mean()),
-        "best": float(array.max()),
-        "worst": float(array.min()),
-        "q1": q1,
-        "median": median,
-        "q3": q3,
-        "entries": len(values),
-    }
+    Laureates count as known whether or not the edition is published yet (see the module's
+    docstring there), and so do the entries named laureates in the published palmarès."""
+    known_laureates = {lau["entry"] for lau in laureates} | {s.entry_id for s in scores if s.laureate}
+    means, linear = _peer_criteria(peer_rows, grid)
+    peers = [
+        Peer(
+            entry_id=s.entry_id,
+            overall=s.overall,
+            channels={
+                c: block["score"] for c, block in (s.channels or {}).items() if (block or {}).get("score") is not None
+            },
+            own=s.own,
+            laureate=s.entry_id in known_laureates,
+            criteria=means.get(s.entry_id, {}),
+            linear_channels=frozenset(linear.get(s.entry_id, ())),
+        )
+        for s in scores
+    ]
+    return category_averages(
+        peers,
+        channels=list(edition.channels),
+        weights={c: float(edition.weight[c]) for c in edition.channels},
+        grid={c: {row["code"]: row["weight"] for row in grid.get(c, [])} for c in edition.channels},
+    )
 
 
-def _category_block(entry: Entry, scores: list[EntryScore], published: bool) -> dict[str, Any]:
+def _category_block(
+    entry: Entry,
+    scores: list[EntryScore],
+    published: bool,
+    averages: dict[str, Any],
+    laureates: list[dict[str, Any]],
+) -> dict[str, Any]:
     try:
         ranking = entry.category.ranking
     except CategoryRanking.DoesNotExist:
         ranking = None
     return {
         "scored_entries": len(scores),
-        "overall": _summary([s.overall for s in scores]),
+        "overall": averages["overall"],
         # Whether the category is awarded is part of the palmarès: only after publication.
         "awarded": (ranking.awarded if ranking else False) if published else None,
+        # The laureates' public scores (published editions only), without the internal entry id.
+        "laureates": [{"brand": lau["brand"], "overall": lau["overall"]} for lau in laureates],
     }
 
 
 def _channels(
     edition: Edition,
     own: EntryScore | None,
-    scores: list[EntryScore],
+    averages: dict[str, dict[str, float] | None],
     counted: list[dict[str, Any]],
     channel_weight: dict[str, float],
 ) -> list[dict[str, Any]]:
@@ -326,9 +401,7 @@ def _channels(
                 "median_response_hours": median_response,
                 "has_wait": c in WAIT_CHANNELS,
                 "has_response": c in RESPONSE_CHANNELS,
-                "category": _summary(
-                    [s.channels[c]["score"] for s in scores if (s.channels or {}).get(c, {}).get("score") is not None]
-                ),
+                "category": averages.get(c),
             }
         )
     return rows
@@ -343,8 +416,7 @@ def _median(values: list[float | None]) -> float | None:
 def _criteria(
     grid: dict[str, list[dict[str, Any]]],
     counted: list[dict[str, Any]],
-    peer_rows: list[tuple[int, str, dict]],
-    scored_ids: list[int],
+    peer_means: dict[tuple[str, str], float | None],
     channel_weight: dict[str, float],
 ) -> list[dict[str, Any]]:
     """One row per grid criterion of the channels the entry has counted tests on."""
@@ -370,7 +442,6 @@ def _criteria(
         if len(own)
         else {}
     )
-    peer_means = _peer_means(peer_rows, scored_ids, weights)
 
     rows = []
     for c in CHANNELS:
@@ -400,28 +471,38 @@ def _criteria(
     return rows
 
 
-def _peer_means(
-    peer_rows: list[tuple[int, str, dict]], scored_ids: list[int], weights: dict[tuple[str, str], int]
-) -> dict[tuple[str, str], float]:
-    """Mean over the category's scored entries of each entry's mean points, per criterion (≥ 3 entries).
+def _peer_criteria(
+    peer_rows: list[tuple[int, str, dict, bool]], grid: dict[str, list[dict[str, Any]]]
+) -> tuple[dict[int, dict[tuple[str, str], float]], dict[int, set[str]]]:
+    """Each scored entry's mean points per criterion over its counted reached tests, and the
+    channels whose score is exactly the weighted mean of those (every counted test reached, every
+    grid criterion scored in each), which the disclosure check must know.
 
     A plain accumulation: over a category's thousands of tests it is several times faster than
     building a DataFrame, and this runs on every scorecard view."""
-    if len(scored_ids) < MIN_ENTRIES_FOR_AGGREGATES or not peer_rows:
-        return {}
-    sums: dict[tuple[str, str], dict[int, list[int]]] = {}
-    for entry_id, channel, scores in peer_rows:
-        for code, points in (scores or {}).items():
-            if points is None or (channel, code) not in weights:
-                continue
-            acc = sums.setdefault((channel, code), {}).setdefault(entry_id, [0, 0])
+    codes = {c: {row["code"] for row in rows} for c, rows in grid.items()}
+    sums: dict[int, dict[tuple[str, str], list[int]]] = {}
+    not_linear: set[tuple[int, str]] = set()
+    seen: set[tuple[int, str]] = set()
+    for entry_id, channel, scores, reached in peer_rows:
+        seen.add((entry_id, channel))
+        scored = {k: p for k, p in (scores or {}).items() if p is not None and k in codes.get(channel, ())}
+        if not reached or set(scored) != codes.get(channel, set()):
+            not_linear.add((entry_id, channel))
+        if not reached:
+            continue
+        per_entry = sums.setdefault(entry_id, {})
+        for code, points in scored.items():
+            acc = per_entry.setdefault((channel, code), [0, 0])
             acc[0] += points
             acc[1] += 1
-    return {
-        key: sum(total / n for total, n in per_entry.values()) / len(per_entry)
-        for key, per_entry in sums.items()
-        if len(per_entry) >= MIN_ENTRIES_FOR_AGGREGATES
+    means = {
+        entry_id: {key: total / n for key, (total, n) in per_entry.items()} for entry_id, per_entry in sums.items()
     }
+    linear: dict[int, set[str]] = {}
+    for entry_id, channel in seen - not_linear:
+        linear.setdefault(entry_id, set()).add(channel)
+    return means, linear
 
 
 def _order(channel: str) -> int:

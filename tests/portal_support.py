@@ -18,6 +18,8 @@ Entry A ("azur"):
 Entry B ("bleu"):  phone a=1 b=1 c=1 → 10; email x=2 y=2 → 20;  overall (20+20)/3 = 13.333…
 Entry C ("cerise"): phone a=0 b=0 c=2 → 5; email unreached → 0; overall 10/3 = 3.333…
 Ranks: B 1, A 2, C 3.
+Entry D ("dune", with ``entrants=4``): phone a=2 b=1 c=2 → 20 × (1 + 1 + 1)/4 = 15; email x=2 y=1
+  → 20 × (1 + 1.5)/4 = 12.5; overall (30 + 12.5)/3 = 14.1666…  Ranks then: D 1, B 2, A 3, C 4.
 """
 
 import datetime as dt
@@ -112,6 +114,11 @@ def fill_c(entry: Entry) -> None:
     add_test(entry, "email", 0, reached=False)
 
 
+def fill_d(entry: Entry) -> None:
+    add_test(entry, "phone", 15, {"a": 2, "b": 1, "c": 2}, wait_seconds=60)
+    add_test(entry, "email", 12.5, {"x": 2, "y": 1}, response_hours=10)
+
+
 @dataclass
 class World:
     edition: Edition
@@ -121,10 +128,11 @@ class World:
     c: Entry
     member_a: object
     member_b: object
+    d: Entry | None = None
 
 
 def small_world(*, released: bool = True, published: bool = False, entrants: int = 3, **edition_fields) -> World:
-    """Entries A, B (and C) of one category, computed by the scoring engine; members of A and B."""
+    """Entries A, B (and C, D) of one category, computed by the scoring engine; members of A and B."""
     edition = small_edition(**edition_fields)
     category = factories.CategoryFactory(edition=edition, slug="banque-en-ligne", name="Banque en ligne")
     a = entry_in(category, "azur")
@@ -135,13 +143,17 @@ def small_world(*, released: bool = True, published: bool = False, entrants: int
     if entrants >= 3:
         c = entry_in(category, "cerise")
         fill_c(c)
+    d = None
+    if entrants >= 4:
+        d = entry_in(category, "dune")
+        fill_d(d)
     recompute_categories(category_ids=[category.id])
     set_state(edition, released=released, published=published)
     member_a = factories.UserFactory(username="directrice-azur")
     BrandMembership.objects.create(user=member_a, brand=a.brand)
     member_b = factories.UserFactory(username="directeur-bleu")
     BrandMembership.objects.create(user=member_b, brand=b.brand)
-    return World(edition, category, a, b, c, member_a, member_b)
+    return World(edition, category, a, b, c, member_a, member_b, d)
 
 
 def set_state(edition: Edition, *, released: bool, published: bool) -> None:

@@ -127,11 +127,10 @@ def test_appeal_post_second_open_appeal_conflict(world):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"results_released_at": timezone.now() + dt.timedelta(days=3)}, "Appeals open when the results are released"),
         ({"appeals_close_at": timezone.now() - dt.timedelta(hours=1)}, "Appeals are closed (the deadline was "),
         ({"frozen_at": timezone.now()}, "The results of this edition are frozen: appeals are closed."),
     ],
-    ids=["before-release", "after-close", "after-freeze"],
+    ids=["after-close", "after-freeze"],
 )
 def test_appeal_outside_window_refused_with_message(world, change, message):
     for field, value in change.items():
@@ -148,13 +147,24 @@ def test_appeal_outside_window_refused_with_message(world, change, message):
     assert Appeal.objects.count() == 0
 
 
-def test_appeal_before_release_does_not_show_the_test(world):
-    world.edition.results_released_at = timezone.now() + dt.timedelta(days=3)
+@pytest.mark.parametrize("released_at", [timezone.now() + dt.timedelta(days=3), None], ids=["scheduled", "unset"])
+def test_appeal_before_release_own_test_answers_like_a_missing_one(world, released_at):
+    world.edition.results_released_at = released_at
     world.edition.save()
+    client = _client(world.member_a)
+    other_brand = world.member_b  # member_b's brand has its own tests: not member_a's
 
-    response = _client(world.member_a).get(_new_url(world.appealed))
+    answers = [
+        client.get(_new_url(world.appealed)),  # member A's own brand's test
+        client.post(_new_url(world.appealed), {"reason": "Please."}),
+        client.get("/portal/appeals/new/987654/"),  # no such test
+        _client(other_brand).get(_new_url(world.appealed)),  # another brand's test
+    ]
 
-    assert "T-azur-1" not in response.content.decode()
+    # No oracle counting the tests made on the brand before release (§10): the same 404 everywhere.
+    assert [r.status_code for r in answers] == [404, 404, 404, 404]
+    assert "T-azur-1" not in answers[0].content.decode()
+    assert Appeal.objects.count() == 0
 
 
 # -- following ------------------------------------------------------------------------------------

@@ -5,8 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from election.models import BrandMembership
 from palmares.scorecard import scorecard_for
 from palmares.templatetags.scorecard_tags import hours, percent, rank_label, round_half_up, score2, seconds, signed2
+from scoring.models import EntryScore
+from scoring.services import recompute_categories
 from tests import factories
 from tests.portal_support import add_test, entry_in, set_state, small_edition, small_world
 
@@ -56,38 +59,51 @@ def test_scorecard_channels_scores_reach_and_times_hand_computed():
     assert phone["median_response_hours"] is None
 
 
-def test_scorecard_category_aggregates_hand_computed():
-    world = small_world()
+def test_scorecard_category_averages_hand_computed_with_four_entries():
+    world = small_world(entrants=4)
 
     card = scorecard_for(entry=world.a)
     overall = card["category"]["overall"]
     phone, email = _channel(card, "phone")["category"], _channel(card, "email")["category"]
 
-    # Overall scores 12.5, 13.333…, 3.333…: quartiles by linear interpolation between order statistics.
-    assert overall["average"] == pytest.approx((12.5 + 40 / 3 + 10 / 3) / 3)
-    assert overall["best"] == pytest.approx(40 / 3)
-    assert overall["q1"] == pytest.approx((10 / 3 + 12.5) / 2)
-    assert overall["median"] == pytest.approx(12.5)
-    assert overall["q3"] == pytest.approx((12.5 + 40 / 3) / 2)
-    # Phone 10, 10, 5; e-mail 17.5, 20, 0.
-    assert (phone["average"], phone["best"], phone["q1"], phone["median"], phone["q3"]) == (
-        pytest.approx(25 / 3),
-        pytest.approx(10.0),
-        pytest.approx(7.5),
-        pytest.approx(10.0),
-        pytest.approx(10.0),
-    )
-    assert (email["average"], email["best"], email["q1"], email["median"], email["q3"]) == (
-        pytest.approx(12.5),
-        pytest.approx(20.0),
-        pytest.approx(8.75),
-        pytest.approx(17.5),
-        pytest.approx(18.75),
-    )
+    # 4 scored entries, 3 neither A's own nor a laureate (no laureate: not contested) → §10 shows averages.
+    # Overall 12.5, 13.333…, 3.333…, 14.1666…; phone 10, 10, 5, 15; e-mail 17.5, 20, 0, 12.5.
+    assert overall == {"average": pytest.approx(130 / 12), "entries": 4}
+    assert phone == {"average": pytest.approx(10.0), "entries": 4}
+    assert email == {"average": pytest.approx(12.5), "entries": 4}
+
+
+@pytest.mark.parametrize("entrants", [2, 3])
+def test_scorecard_category_averages_withheld_below_four_entries(entrants):
+    world = small_world(entrants=entrants)
+
+    card = scorecard_for(entry=world.a)
+
+    assert card["category"]["scored_entries"] == entrants
+    assert card["category"]["overall"] is None
+    assert [c["category"] for c in card["channels"]] == [None, None]
+    assert {c["category_mean"] for c in card["criteria"]} == {None}
+
+
+def test_scorecard_category_averages_withheld_when_laureate_leaves_one_unknown():
+    # D (14.17) is complete here and the laureate; A's member also belongs to B: own A, B + laureate D
+    # leave only C unknown among the 4 → n × average − own − laureate would be C's score.
+    world = small_world(entrants=4, min_entrants=1)
+    # A second phone test completes B (10), C (5) and D (15).
+    for entry, score in ((world.b, 10), (world.c, 5), (world.d, 15)):
+        add_test(entry, "phone", score, {"a": 1, "b": 1, "c": 1}, wait_seconds=40)
+    recompute_categories(category_ids=[world.category.id])
+    assert EntryScore.objects.get(entry=world.d).laureate
+    BrandMembership.objects.create(user=world.member_a, brand=world.b.brand)
+
+    card = scorecard_for(entry=world.a)
+
+    assert card["category"]["overall"] is None
+    assert [c["category"] for c in card["channels"]] == [None, None]
 
 
 def test_scorecard_criteria_means_and_points_lost_hand_computed():
-    world = small_world()
+    world = small_world(entrants=4)
 
     card = scorecard_for(entry=world.a)
 
@@ -97,11 +113,12 @@ def test_scorecard_criteria_means_and_points_lost_hand_computed():
     assert _criterion(card, "phone", "c")["mean_points"] == pytest.approx(0.0)
     assert _criterion(card, "phone", "c")["times_scored"] == 1
     assert _criterion(card, "email", "x")["mean_points"] == pytest.approx(1.0)
-    # Category means = mean of the entries' means: a (2, 1, 0) → 1; b (1.5, 1, 0) → 0.8333; c (0, 1, 2) → 1.
-    assert _criterion(card, "phone", "a")["category_mean"] == pytest.approx(1.0)
-    assert _criterion(card, "phone", "b")["category_mean"] == pytest.approx(2.5 / 3)
-    assert _criterion(card, "phone", "c")["category_mean"] == pytest.approx(1.0)
-    # Only A and B have a reached e-mail test: fewer than 3 entries, no category mean.
+    # Category means = mean of the 4 entries' means: a (2, 1, 0, 2) → 1.25; b (1.5, 1, 0, 1) → 0.875;
+    # c (0, 1, 2, 2) → 1.25.
+    assert _criterion(card, "phone", "a")["category_mean"] == pytest.approx(1.25)
+    assert _criterion(card, "phone", "b")["category_mean"] == pytest.approx(0.875)
+    assert _criterion(card, "phone", "c")["category_mean"] == pytest.approx(1.25)
+    # Only A, B and D have a reached e-mail test: fewer than 4 entries, no category mean (§10).
     assert _criterion(card, "email", "x")["category_mean"] is None
     # Points lost: t1 (Σw 4) b loses 20·2·½/4 = 5, c loses 20·1·1/4 = 5; t2 loses nothing; over the
     # 2 reached phone tests → 2.5 each, × 2/3 = 5/3. e1 (Σw 4): x loses 20·1·½/4 = 2.5, × 1/3 = 5/6.
@@ -150,17 +167,6 @@ def test_scorecard_after_publication_has_rank_and_laureate():
     # B (13.33) is ranked first but incomplete (1 phone test of 2); A is the best complete entry, ≥ 12.
     assert (card["rank"], card["ranked_entries"], card["laureate"]) == (2, 3, True)
     assert (card_b["rank"], card_b["laureate"]) == (1, False)
-
-
-def test_scorecard_small_category_has_no_aggregates():
-    world = small_world(entrants=2)
-
-    card = scorecard_for(entry=world.a)
-
-    assert card["category"]["scored_entries"] == 2
-    assert card["category"]["overall"] is None
-    assert [c["category"] for c in card["channels"]] == [None, None]
-    assert {c["category_mean"] for c in card["criteria"]} == {None}
 
 
 def test_scorecard_tests_list_counted_and_excluded_with_points():

@@ -163,24 +163,27 @@ def test_scorecard_published_shows_rank_and_laureate():
 
 
 def test_scorecard_shows_hand_computed_figures():
-    world = small_world()
+    world = small_world(entrants=4)
 
     content = _client(world.member_a).get(_scorecard(world.a)).content.decode()
 
-    # Overall 12.5 ± 7.54; category average (12.5 + 13.33 + 3.33)/3 = 9.72; phone reach 67 %, median wait 1 min 30 s.
-    for text in ("12,50", "± 7,54", "9,72", "67 %", "1 min 30 s", "26,0 h", "−1,67", "−0,83"):
+    # Overall 12.5 ± 7.54; category average (12.5 + 13.33 + 3.33 + 14.17)/4 = 10.83; phone reach 67 %,
+    # median wait 1 min 30 s.
+    for text in ("12,50", "± 7,54", "10,83", "67 %", "1 min 30 s", "26,0 h", "−1,67", "−0,83"):
         assert text in content, text
 
 
-def test_scorecard_small_category_shows_no_aggregates():
-    world = small_world(entrants=2)
+@pytest.mark.parametrize(("entrants", "average"), [(2, "12,92"), (3, "9,72")])
+def test_scorecard_small_category_shows_no_aggregates(entrants, average):
+    world = small_world(entrants=entrants)
 
     content = _client(world.member_a).get(_scorecard(world.a)).content.decode()
 
-    # Category average would be (12.5 + 13.33)/2 = 12.92 and the best 13.33: neither may appear.
-    assert "12,92" not in content
+    # Fewer than 4 scored entries (§10): neither the category average nor B's 13.33 may appear.
+    assert average not in content
     assert "13,33" not in content
     assert 'data-testid="no-aggregates"' in content
+    assert "Trop peu de candidatures pour une comparaison confidentielle" in content
 
 
 def test_scorecard_channel_filter_lists_only_that_channel():

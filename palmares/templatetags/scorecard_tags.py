@@ -6,7 +6,7 @@ PDF (WeasyPrint renders inline SVG) show exactly the same picture.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -14,19 +14,17 @@ from django.utils import formats, translation
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
-register = template.Library()
+from common.display import display_score, format_score
 
-NINE = Decimal("1e-9")
+register = template.Library()
 
 
 def round_half_up(value: float | int | Decimal, places: int = 2) -> Decimal:
-    """Half up to ``places`` decimals, after the rule book's 9-decimal rounding (§7, §10).
-
-    Going through 9 decimals first makes a binary float such as 14.454999999999998 (really
-    14.455 computed with float noise) display as 14.46, as the rule book's value does.
-    """
-    exact = Decimal(repr(float(value))) if not isinstance(value, Decimal) else value
-    return exact.quantize(NINE, rounding=ROUND_HALF_UP).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    """Half up to ``places`` decimals after the rule book's 9 decimals: ``common.display``'s one rounding."""
+    rounded = display_score(value, places)
+    if rounded is None:
+        raise ValueError(f"not a number: {value!r}")
+    return rounded
 
 
 def _fmt(value: Decimal, places: int) -> str:
@@ -36,9 +34,7 @@ def _fmt(value: Decimal, places: int) -> str:
 @register.filter
 def score2(value: Any) -> str:
     """A score rounded half up to 2 decimals, localised (14,46 in French); an en dash for none."""
-    if value is None or value == "":
-        return "–"
-    return _fmt(round_half_up(value, 2), 2)
+    return format_score(value, empty="–")
 
 
 @register.filter
@@ -142,20 +138,14 @@ def _row(label: str, value: float | None, summary: dict[str, float] | None, y: f
         row["value_x"] = _x(value)
         row["text_x"] = TRACK_RIGHT + 8
     if summary:
-        row["summary"] = {
-            "box_x": _x(summary["q1"]),
-            "box_w": round(_x(summary["q3"]) - _x(summary["q1"]), 1),
-            "range_x": _x(summary["worst"]),
-            "range_w": round(_x(summary["best"]) - _x(summary["worst"]), 1),
-            "avg_x": _x(summary["average"]),
-            "best_x": _x(summary["best"]),
-        }
+        # §10: the category's average only, never its spread or best.
+        row["summary"] = {"avg_x": _x(summary["average"])}
     return row
 
 
 @register.inclusion_tag("palmares/portal/_chart_channels.svg")
 def channel_chart(card: dict[str, Any]) -> dict[str, Any]:
-    """Overall and channel scores on a 0–20 track, against the category's spread when shown."""
+    """Overall and channel scores on a 0–20 track, against the category's average when shown."""
     rows = [_row(_("Overall"), card["overall"], card["category"]["overall"], TOP)]
     for ch in card["channels"]:
         if ch["score"] is None:

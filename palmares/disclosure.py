@@ -1,0 +1,183 @@
+"""Disclosure control of a brand's scorecard (METHODOLOGY §10): which category averages it may read.
+
+A brand reads its own entries in full. About the other entries of its category it reads only
+averages that cannot give any one of them away:
+
+1. **The rule book's rule.** An average (overall, per channel, per criterion) is shown only when
+   at least ``MIN_CONTRIBUTORS`` scored entries contribute to it, at least ``MIN_UNKNOWN`` of which
+   are neither the brand's own nor a laureate. "Own" is every entry of the category whose brand
+   shares a member with the scorecard's brand (a member of two brands knows both scores).
+   Laureates count as known *before* publication too: an average shown on a scorecard released
+   before publication stays readable afterwards, when the laureates' scores become public, and
+   must not give away the remaining entries then.
+2. **No combination of them either.** Averages over different sets of entries combine: the
+   overall score is a weighted mean of the channel scores (§6), so an overall average over
+   {A, B, C} and channel averages over {A, B} can give away C's score. So the shown averages are
+   also checked as a system of linear equations over the other entries' unknown scores (with the
+   laureates' public overall scores as further equations, and the criterion means tied to the
+   channel score wherever the score is exactly their weighted mean): an average is kept only if
+   no other entry's overall, channel score or criterion mean can be solved from what is shown.
+   Averages are admitted one at a time in a fixed order (overall, channels, criteria), each kept
+   only if the whole stays safe, so the result does not depend on the data's order.
+
+Never a best, a minimum, a quantile, a spread or a rank of others: the scorecard does not even
+compute them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# METHODOLOGY §10.
+MIN_CONTRIBUTORS = 4
+MIN_UNKNOWN = 2
+# Below this residual a target counts as solvable from the shown averages.
+_TOLERANCE = 1e-7
+
+
+@dataclass
+class Peer:
+    """One scored entry of the category, as the disclosure check sees it."""
+
+    entry_id: int
+    overall: float
+    channels: dict[str, float]
+    own: bool = False
+    laureate: bool = False
+    # {(channel, code): mean points} over the entry's counted reached tests.
+    criteria: dict[tuple[str, str], float] = field(default_factory=dict)
+    # Channels whose score is exactly 10 × Σ w_k m_k / Σ w_k over the grid (every counted test
+    # reached and every criterion scored in each): the criterion means then determine the score.
+    linear_channels: frozenset[str] = frozenset()
+
+
+def rule_allows(contributors: Iterable[Peer]) -> bool:
+    """§10's counting rule for one average."""
+    peers = list(contributors)
+    unknown = [p for p in peers if not p.own and not p.laureate]
+    return len(peers) >= MIN_CONTRIBUTORS and len(unknown) >= MIN_UNKNOWN
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+class _System:
+    """Linear equations over the other entries' unknown figures, and what they must never solve."""
+
+    def __init__(self, peers: list[Peer], weights: Mapping[str, float], grid: Mapping[str, Mapping[str, float]]):
+        self.weights = weights
+        self.grid = grid
+        self.variables: dict[Hashable, int] = {}
+        self.base: list[dict[Hashable, float]] = []
+        self.targets: list[dict[Hashable, float]] = []
+        for p in peers:
+            if p.own:
+                continue  # known to the brand: a constant, not an unknown
+            for c in p.channels:
+                self.targets.append({("s", p.entry_id, c): 1.0})
+            for key in p.criteria:
+                self.targets.append({("m", p.entry_id, key): 1.0})
+            overall = self.overall_row(p)
+            if p.laureate:
+                self.base.append(overall)  # its overall score is public
+            else:
+                self.targets.append(overall)
+            for c in p.linear_channels:
+                codes = grid.get(c) or {}
+                total = sum(codes.values())
+                if not total or any((c, k) not in p.criteria for k in codes):
+                    continue
+                row: dict[Hashable, float] = {("s", p.entry_id, c): 1.0}
+                for k, w in codes.items():
+                    row[("m", p.entry_id, (c, k))] = -10.0 * w / total
+                self.base.append(row)
+        for row in self.base + self.targets:
+            for var in row:
+                self.variables.setdefault(var, len(self.variables))
+
+    def overall_row(self, p: Peer) -> dict[Hashable, float]:
+        """§6: overall = Σ weight[c] × S_c / Σ weight[c] over the entry's channels."""
+        total = sum(self.weights.get(c, 0) for c in p.channels)
+        if not total:
+            return {}
+        return {("s", p.entry_id, c): self.weights.get(c, 0) / total for c in p.channels}
+
+    def _matrix(self, rows: list[dict[Hashable, float]]):
+        import numpy as np
+
+        matrix = np.zeros((len(rows), len(self.variables)))
+        for i, row in enumerate(rows):
+            for var, coef in row.items():
+                matrix[i, self.variables[var]] += coef
+        return matrix
+
+    def safe(self, shown: list[dict[Hashable, float]]) -> bool:
+        """True when no target lies in the span of the known equations and ``shown`` averages."""
+        import numpy as np
+
+        rows = [r for r in self.base + shown if r]
+        if not rows or not self.targets:
+            return True
+        equations = self._matrix(rows)
+        targets = self._matrix(self.targets)
+        _, singular, vt = np.linalg.svd(equations, full_matrices=False)
+        basis = vt[singular > _TOLERANCE * max(1.0, float(singular[0]))] if singular.size else vt[:0]
+        residual = targets - (targets @ basis.T) @ basis
+        norms = np.linalg.norm(targets, axis=1)
+        solvable = np.linalg.norm(residual, axis=1) <= _TOLERANCE * np.maximum(norms, 1.0)
+        return not bool(np.any(solvable & (norms > 0)))
+
+
+def category_averages(
+    peers: list[Peer],
+    *,
+    channels: list[str],
+    weights: Mapping[str, float],
+    grid: Mapping[str, Mapping[str, float]],
+) -> dict[str, Any]:
+    """The averages a brand may read: ``{"overall": {...} | None, "channels": {c: {...} | None},
+    "criteria": {(c, code): mean | None}}``; each shown average is ``{"average", "entries"}``
+    (criteria: the mean alone)."""
+    system = _System(peers, weights, grid)
+    shown: list[dict[Hashable, float]] = []
+
+    def admit(contributors: list[Peer], row: dict[Hashable, float]) -> bool:
+        if not rule_allows(contributors):
+            return False
+        if system.safe([*shown, row]):
+            shown.append(row)
+            return True
+        return False
+
+    def sum_row(contributors: list[Peer], var) -> dict[Hashable, float]:
+        row: dict[Hashable, float] = {}
+        for p in contributors:
+            if p.own:
+                continue
+            for key, coef in var(p).items():
+                row[key] = row.get(key, 0.0) + coef
+        return row
+
+    result: dict[str, Any] = {"overall": None, "channels": {}, "criteria": {}}
+    if admit(peers, sum_row(peers, system.overall_row)):
+        result["overall"] = {"average": _mean([p.overall for p in peers]), "entries": len(peers)}
+    for c in channels:
+        contributors = [p for p in peers if c in p.channels]
+        result["channels"][c] = None
+        if admit(contributors, sum_row(contributors, lambda p, c=c: {("s", p.entry_id, c): 1.0})):
+            result["channels"][c] = {
+                "average": _mean([p.channels[c] for p in contributors]),
+                "entries": len(contributors),
+            }
+    for c in channels:
+        for code in grid.get(c) or {}:
+            key = (c, code)
+            contributors = [p for p in peers if key in p.criteria]
+            row = sum_row(contributors, lambda p, key=key: {("m", p.entry_id, key): 1.0})
+            result["criteria"][key] = (
+                _mean([p.criteria[key] for p in contributors]) if admit(contributors, row) else None
+            )
+    return result
