@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mystery_tests.serializers import ErrorSerializer
+from mystery_tests.serializers import ErrorSerializer, UTCDateTimeField
 
 from .selectors import live_palmares
 
@@ -88,7 +88,7 @@ class PalmaresEditionSerializer(serializers.Serializer):
     country = serializers.CharField()
     year = serializers.IntegerField()
     name = serializers.CharField()
-    published_at = serializers.DateTimeField()
+    published_at = UTCDateTimeField()
 
 
 class PalmaresChannelFiguresSerializer(serializers.Serializer):

@@ -14,7 +14,7 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 
 from common.permissions import is_organiser
-from mystery_tests.serializers import ErrorSerializer
+from mystery_tests.serializers import ErrorSerializer, UTCDateTimeField
 
 from . import appeal_selectors as selectors
 from .models import Appeal
@@ -44,7 +44,7 @@ class AppealTestSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     external_id = serializers.CharField()
     channel = serializers.CharField()
-    performed_at = serializers.DateTimeField()
+    performed_at = UTCDateTimeField()
     score = serializers.FloatField()
     excluded = serializers.BooleanField()
 
@@ -55,6 +55,10 @@ class AppealSerializer(serializers.ModelSerializer):
     evidence = serializers.SerializerMethodField(
         help_text="Whether the brand attached evidence (download it from the agency page)."
     )
+    # API.md: datetimes are answered in UTC (a model field would be rendered in the server's zone).
+    filed_at = UTCDateTimeField(read_only=True)
+    agency_answered_at = UTCDateTimeField(read_only=True, allow_null=True)
+    decided_at = UTCDateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Appeal

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from common.permissions import is_organiser
 from election.models import Edition
+from mystery_tests.serializers import UTCDateTimeField
 
 from .selectors import rankings_for
 from .services import enqueue_edition_recompute
@@ -67,13 +68,13 @@ class _CategorySerializer(serializers.Serializer):
         "whatever the weights); null with co-laureates, no laureate or a complete entry missing a channel.",
     )
     stale = serializers.BooleanField(help_text="This category's inputs changed since it was computed.")
-    computed_at = serializers.DateTimeField(allow_null=True)
+    computed_at = UTCDateTimeField(allow_null=True)
     entries = _EntrySerializer(many=True, help_text="By rank then brand slug; unranked entries last.")
 
 
 class RankingsSerializer(serializers.Serializer):
     edition = serializers.IntegerField()
-    computed_at = serializers.DateTimeField(allow_null=True)
+    computed_at = UTCDateTimeField(allow_null=True)
     stale = serializers.BooleanField(help_text="True while any input changed since `computed_at`.")
     categories = _CategorySerializer(many=True, help_text="Ordered by slug.")
 
