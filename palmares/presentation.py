@@ -123,13 +123,38 @@ def categories_view(palmares: dict[str, Any]) -> list[dict[str, Any]]:
             "slug": c["slug"],
             "name": c["name"],
             "laureates": [
-                {"slug": lau["brand"]["slug"], "name": lau["brand"]["name"], "overall": round_score(lau["overall"])}
+                {
+                    "slug": lau["brand"]["slug"],
+                    "name": lau["brand"]["name"],
+                    "overall": round_score(lau["overall"]),
+                    "moe": round_score(lau.get("moe")),
+                    "p_best": lau.get("p_best"),
+                }
                 for lau in c["laureates"]
             ],
             "ex_aequo": len(c["laureates"]) > 1,
+            "robustness": c.get("robustness"),
+            "outcome": c.get("outcome") or ("awarded" if c["laureates"] else None),
+            "transparency": transparency_view(c.get("transparency")),
         }
         for c in palmares.get("categories", [])
     ]
+
+
+def transparency_view(transparency: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A category's counts (API.md ``transparency``) with the channels labelled; None in a
+    snapshot frozen before the counts were published."""
+    if not transparency:
+        return None
+    counted = transparency.get("counted_tests") or {}
+    excluded = transparency.get("excluded_tests") or {}
+    return {
+        **transparency,
+        "counted": [{"channel": c, "label": channel_label(c), "n": counted[c]} for c in CHANNELS if c in counted],
+        "counted_total": sum(counted.values()),
+        "excluded_quality_review": excluded.get("quality_review", 0),
+        "excluded_appeal": excluded.get("appeal", 0),
+    }
 
 
 def methodology_view(methodology: dict[str, Any]) -> dict[str, Any]:

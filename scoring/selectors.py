@@ -191,6 +191,12 @@ def _laureate_names(category: Mapping[str, Any]) -> list[str]:
     return [e["brand"]["name"] for e in category["entries"] if e["laureate"]]
 
 
+def _laureate_p_best(category: Mapping[str, Any]) -> list[str]:
+    from common.display import format_percent
+
+    return [format_percent(e["p_best"], empty="—") for e in category["entries"] if e["laureate"]]
+
+
 def what_if(*, edition: Edition, overrides: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Per category, the laureates under the edition's settings and under ``overrides``, both
     computed from the current data, so only the settings differ. Writes nothing."""
@@ -205,6 +211,8 @@ def what_if(*, edition: Edition, overrides: Mapping[str, Any]) -> list[dict[str,
                 "what_if": then,
                 "laureates_now": before,
                 "laureates_what_if": after,
+                "p_best_now": _laureate_p_best(now),
+                "p_best_what_if": _laureate_p_best(then),
                 "changes": before != after,
             }
         )
