@@ -54,7 +54,8 @@ class World:
 
 def _world() -> World:
     """Two categories of four brands, two agencies whose campaigns both cover both categories."""
-    edition = factories.EditionFactory(quota_phone=6, quota_email=3, quota_web=0, quota_chat=0, quota_social=0)
+    # Room for both agencies' tests (8 phone and 4 e-mail each per entry): the quota caps the sum (§5).
+    edition = factories.EditionFactory(quota_phone=16, quota_email=8, quota_web=0, quota_chat=0, quota_social=0)
     banque = factories.CategoryFactory(edition=edition, slug="banque", name="Banque")
     assurance = factories.CategoryFactory(edition=edition, slug="assurance", name="Assurance")
     entries = [

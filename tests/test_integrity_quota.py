@@ -248,3 +248,26 @@ def test_restore_in_bulk_above_the_quota_restores_nothing(small, organiser):
 
     assert TestResult.objects.filter(pk__in=ids[:2], excluded=True).count() == 2
     assert not TestResult.objects.filter(events__kind="restored", events__at__gte=before).exists()
+
+
+def test_admin_restore_action_above_the_quota_shows_the_refusal(small, organiser, client):
+    from django.contrib.admin import helpers
+    from django.contrib.messages import get_messages
+
+    results_upload(campaign=small.campaign_a, items=_items(small, "A", range(QUOTA)))
+    first = TestResult.objects.order_by("pk").first()
+    review.result_exclude(result=first, user=organiser, reason="Hors protocole")
+    results_upload(campaign=small.campaign_a, items=_items(small, "A", [8]))
+    client.force_login(organiser)
+
+    response = client.post(
+        "/admin/mystery_tests/testresult/",
+        {"action": "restore_results", helpers.ACTION_CHECKBOX_NAME: [first.pk], "index": 0, "apply": "1"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("to 4 phone tests; the quota is 3" in m for m in shown), shown
+    first.refresh_from_db()
+    assert first.excluded is True
