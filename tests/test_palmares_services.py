@@ -65,6 +65,7 @@ def test_publish_freezes_snapshot_with_palmares_body(world, organiser):
         "name": "Élu Service Client de l'Année 2031",
         "published_at": publication.goes_live_at.astimezone(dt.UTC).isoformat(),
     }
+
     def transparency(entries, complete):
         return {
             "entries": entries,
