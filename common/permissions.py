@@ -68,6 +68,19 @@ def is_brand_member(user, brand=None) -> bool:
     return memberships.exists()
 
 
+@rules.predicate
+def is_edition_auditor(user, edition=None) -> bool:
+    """The independent controller named on an edition (``Edition.auditor``); with ``edition`` (an
+    Edition or its id), of that one. Auditors read their edition's tests and record checks, nothing else."""
+    if not _signed_in(user):
+        return False
+    if edition is None:
+        return user.audited_editions.exists()
+    if hasattr(edition, "auditor_id"):
+        return edition.auditor_id == user.pk
+    return user.audited_editions.filter(pk=edition).exists()
+
+
 def grant_organiser(user) -> None:
     """Makes ``user`` an organiser: a member of the "Organisers" group (created with its
     permission by a migration of ``election``; recreated here if someone deleted it)."""
@@ -87,3 +100,4 @@ def grant_organiser(user) -> None:
 rules.add_perm("competition.organise", is_organiser)
 rules.add_perm("competition.act_for_agency", acts_for_agency)
 rules.add_perm("competition.read_brand", is_organiser | is_brand_member)
+rules.add_perm("competition.audit_edition", is_edition_auditor)

@@ -264,6 +264,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets are named "outcome": the palmarès category's and an audit check's.
+    "ENUM_NAME_OVERRIDES": {"AuditOutcomeEnum": ["verified", "discrepancy"]},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "mystery_tests.pagination.document_invalid_page",

@@ -123,6 +123,29 @@ class Edition(models.Model):
     weight_chat = _weight_field("chat")
     weight_social = _weight_field("social")
 
+    # The independent controller (API.md "Provenance, audit and credentials"): read-only on this
+    # edition's tests, draws the sample, records checks and signs the audit off.
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audited_editions",
+        verbose_name=_("auditor"),
+        help_text=_("The independent controller (e.g. a commissaire de justice) who audits this edition's tests."),
+    )
+    auditor_name = models.CharField(
+        _("auditor's public name"),
+        max_length=200,
+        blank=True,
+        help_text=_("As printed on the palmarès and certificates, e.g. “Maître Jeanne Martin”."),
+    )
+    audit_required = models.BooleanField(
+        _("audit required"),
+        default=False,
+        help_text=_("Publication is refused until the auditor has signed the audit off."),
+    )
+
     # Publication state, written by palmares' services only.
     frozen_at = models.DateTimeField(_("results frozen"), null=True, blank=True, editable=False)
     published_at = models.DateTimeField(_("palmarès public from"), null=True, blank=True, editable=False)

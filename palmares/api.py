@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from mystery_tests.serializers import ErrorSerializer, UTCDateTimeField
 
+from .audit.api import AuditSummarySerializer
 from .selectors import live_palmares
 
 
@@ -116,6 +117,11 @@ class PalmaresSerializer(serializers.Serializer):
     figures = PalmaresFiguresSerializer()
     categories = PalmaresCategorySerializer(many=True)
     provenance = PalmaresProvenanceSerializer(help_text="METHODOLOGY §12: the edition root, frozen at publication.")
+    audit = AuditSummarySerializer(
+        allow_null=True,
+        required=False,
+        help_text="The independent controller's audit, signed off before publication; null without one.",
+    )
 
 
 class EditionPalmaresView(APIView):

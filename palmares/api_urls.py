@@ -1,10 +1,14 @@
 from django.urls import path
 
 from .api import EditionPalmaresView
+from .audit.api import AuditChecksView, AuditSampleView, AuditSignoffView
 from .provenance_api import EditionProofView, KeysView
 
 urlpatterns = [
     path("editions/<int:pk>/palmares/", EditionPalmaresView.as_view(), name="api-edition-palmares"),
     path("editions/<int:pk>/proofs/", EditionProofView.as_view(), name="api-edition-proofs"),
     path("keys/", KeysView.as_view(), name="api-keys"),
+    path("editions/<int:pk>/audit/sample/", AuditSampleView.as_view(), name="api-edition-audit-sample"),
+    path("editions/<int:pk>/audit/checks/", AuditChecksView.as_view(), name="api-edition-audit-checks"),
+    path("editions/<int:pk>/audit/signoff/", AuditSignoffView.as_view(), name="api-edition-audit-signoff"),
 ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from election.models import Edition
 
+from .audit.selectors import audit_signed_off
 from .models import Publication
 from .provenance import counted_leaves, freeze_trees
 from .signals import edition_published, edition_unpublished
@@ -78,6 +79,14 @@ def edition_publish(*, edition: Edition, at: dt.datetime | None = None, user=Non
             )
         if not locked.categories.exists():
             raise PublicationError(_("%(edition)s has no category to publish.") % {"edition": locked})
+        if locked.audit_required and not audit_signed_off(edition=locked):
+            raise PublicationError(
+                _(
+                    "%(edition)s requires an audit: it cannot be published until its auditor has signed the "
+                    "audit off."
+                )
+                % {"edition": locked}
+            )
         # Frozen first: from here no upload can slip in between the recompute and the snapshot.
         Edition.objects.filter(pk=locked.pk).update(frozen_at=now, published_at=goes_live_at, updated_at=now)
         _recompute_stale(edition=locked)

@@ -162,6 +162,7 @@ def build_snapshot(*, edition: Edition, goes_live_at: dt.datetime | None, leaves
     ``leaves`` (``provenance.counted_leaves``) give the §12 roots; computed here when not given."""
     from scoring import selectors as scoring_selectors
 
+    from .audit.selectors import audit_summary
     from .provenance import add_provenance, counted_leaves
 
     rankings = _normalise(scoring_selectors.rankings_for(edition=edition))
@@ -174,6 +175,8 @@ def build_snapshot(*, edition: Edition, goes_live_at: dt.datetime | None, leaves
         excluded=excluded_tests(edition=edition),
     )
     add_provenance(palmares, counted_leaves(edition=edition) if leaves is None else leaves)
+    # API.md: the independent controller's signed-off audit (null without one).
+    palmares["audit"] = audit_summary(edition=edition)
     return {
         "rankings": rankings,
         "palmares": palmares,

@@ -1,0 +1,1 @@
+"""The independent controller's audit of an edition (API.md "Provenance, audit and credentials")."""

@@ -1,0 +1,85 @@
+"""An edition's audit: the drawn sample and the auditor's check of each drawn test."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from election.models import Edition
+from mystery_tests.models import TestResult
+
+
+class Audit(models.Model):
+    """Drawn once per edition by its auditor (``audit.sampling``), then signed off."""
+
+    edition = models.OneToOneField(Edition, on_delete=models.CASCADE, related_name="audit", verbose_name=_("edition"))
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("auditor")
+    )
+    rate = models.DecimalField(_("sampling rate"), max_digits=5, decimal_places=4)
+    nonce = models.CharField(_("auditor's nonce"), max_length=200)
+    tree_hash = models.CharField(_("edition tree hash when drawn"), max_length=64)
+    seed = models.CharField(_("seed"), max_length=64)
+    counted_tests = models.PositiveIntegerField(_("counted tests when drawn"))
+    drawn_at = models.DateTimeField(_("drawn at"))
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed off by"),
+    )
+
+    class Meta:
+        app_label = "palmares"
+        verbose_name = _("audit")
+        verbose_name_plural = _("audits")
+        ordering = ["-drawn_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gt=0) & Q(rate__lte=1), name="audit_rate_0_1"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Audit of %(edition)s") % {"edition": self.edition})
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None
+
+
+class AuditCheck(models.Model):
+    """One drawn test and what the auditor found (blank outcome: not checked yet)."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("Not checked yet")
+        VERIFIED = "verified", _("Verified")
+        DISCREPANCY = "discrepancy", _("Discrepancy")
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="checks", verbose_name=_("audit"))
+    result = models.ForeignKey(
+        TestResult, on_delete=models.PROTECT, related_name="audit_checks", verbose_name=_("test")
+    )
+    position = models.PositiveIntegerField(_("position in the draw"))
+    category_slug = models.SlugField(_("category"), max_length=80)
+    fingerprint = models.CharField(_("fingerprint when drawn"), max_length=64)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True, default="")
+    note = models.TextField(_("note"), blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+
+    class Meta:
+        app_label = "palmares"
+        verbose_name = _("audit check")
+        verbose_name_plural = _("audit checks")
+        ordering = ["audit", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "result"], name="audit_check_one_per_test"),
+            models.UniqueConstraint(fields=["audit", "position"], name="audit_check_unique_position"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["", "verified", "discrepancy"]), name="audit_check_outcome_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.result.external_id} ({self.get_outcome_display()})"

@@ -1,0 +1,88 @@
+"""Reads of the audit: the auditor's view of the sample, the public summary, the publication gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q
+
+from election.models import Edition
+
+from .models import Audit, AuditCheck
+
+
+def audit_of(*, edition: Edition) -> Audit | None:
+    return Audit.objects.filter(edition=edition).select_related("edition").first()
+
+
+def audit_checks(*, audit: Audit):
+    return audit.checks.select_related("result__agency", "result__entry__brand", "result__entry__category").order_by(
+        "position"
+    )
+
+
+def auditor_name(edition: Edition) -> str:
+    """The auditor's public name: the edition's ``auditor_name``, else the user's full name or username."""
+    if edition.auditor_name:
+        return edition.auditor_name
+    user = edition.auditor
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def audit_signed_off(*, edition: Edition) -> bool:
+    return Audit.objects.filter(edition=edition, signed_off_at__isnull=False).exists()
+
+
+def audit_summary(*, edition: Edition) -> dict[str, Any] | None:
+    """The palmarès body's ``audit`` (API.md): ``{"auditor", "signed_at", "sampled", "verified",
+    "discrepancies"}`` once signed off, else None."""
+    audit = (
+        Audit.objects.filter(edition=edition, signed_off_at__isnull=False)
+        .select_related("edition__auditor")
+        .annotate(
+            sampled=Count("checks"),
+            verified=Count("checks", filter=Q(checks__outcome=AuditCheck.Outcome.VERIFIED)),
+            discrepancies=Count("checks", filter=Q(checks__outcome=AuditCheck.Outcome.DISCREPANCY)),
+        )
+        .first()
+    )
+    if audit is None:
+        return None
+    return {
+        "auditor": auditor_name(audit.edition),
+        "signed_at": audit.signed_off_at.astimezone(dt.UTC).isoformat(),
+        "sampled": audit.sampled,
+        "verified": audit.verified,
+        "discrepancies": audit.discrepancies,
+    }
+
+
+def check_body(check: AuditCheck) -> dict[str, Any]:
+    result = check.result
+    return {
+        "category": check.category_slug,
+        "agency": result.agency.slug,
+        "external_id": result.external_id,
+        "fingerprint": check.fingerprint,
+        "outcome": check.outcome or None,
+        "note": check.note,
+        "checked_at": check.checked_at.astimezone(dt.UTC).isoformat() if check.checked_at else None,
+    }
+
+
+def audit_body(*, audit: Audit) -> dict[str, Any]:
+    """The auditor's view of the audit (sample endpoint): how it was drawn and each drawn test."""
+    return {
+        "edition": audit.edition_id,
+        "rate": float(audit.rate),
+        "nonce": audit.nonce,
+        "tree_hash": audit.tree_hash,
+        "seed": audit.seed,
+        "counted_tests": audit.counted_tests,
+        "drawn_at": audit.drawn_at.astimezone(dt.UTC).isoformat(),
+        "signed_off_at": audit.signed_off_at.astimezone(dt.UTC).isoformat() if audit.signed_off_at else None,
+        "tests": [check_body(c) for c in audit_checks(audit=audit)],
+    }

@@ -1,0 +1,160 @@
+"""Writes of the audit: draw the sample, record checks, sign off. Only the edition's auditor calls these
+(the API and pages check ``is_edition_auditor`` first)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from election.models import Edition, Entry
+from mystery_tests.models import TestResult
+
+from ..provenance import counted_leaves, provenance_of
+from .models import Audit, AuditCheck
+from .sampling import audit_seed, draw
+
+MAX_NONCE_LENGTH = 200
+
+
+class AuditError(Exception):
+    """Bad input for an audit operation; ``errors`` lists every problem (API.md error items)."""
+
+    def __init__(self, message: str, errors: list[dict] | None = None):
+        super().__init__(message)
+        self.errors = errors or []
+
+
+class AuditConflict(Exception):
+    """The audit is not in a state that allows the operation (not drawn, already drawn or signed off)."""
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    agency: str
+    external_id: str
+    outcome: str
+    note: str
+
+
+def _locked_audit(edition: Edition) -> Audit:
+    Edition.objects.select_for_update().get(pk=edition.pk)
+    audit = Audit.objects.select_for_update().filter(edition=edition).first()
+    if audit is None:
+        raise AuditConflict(_("The sample of this edition has not been drawn yet."))
+    return audit
+
+
+def audit_draw(*, edition: Edition, user, rate: Decimal, nonce: str) -> Audit:
+    """Draw the edition's sample, once (``sampling`` documents the procedure)."""
+    nonce = nonce or ""
+    errors = []
+    if not nonce.strip():
+        errors.append({"field": "nonce", "message": _("Give a nonce of your own choosing (any text).")})
+    elif len(nonce) > MAX_NONCE_LENGTH:
+        errors.append(
+            {"field": "nonce", "message": _("The nonce is at most %(n)d characters.") % {"n": MAX_NONCE_LENGTH}}
+        )
+    if not (Decimal(0) < rate <= Decimal(1)):
+        errors.append({"field": "rate", "message": _("The rate is a share of the tests: above 0, at most 1.")})
+    if errors:
+        raise AuditError(_("The sampling request is invalid; nothing was drawn."), errors)
+    with transaction.atomic():
+        locked = Edition.objects.select_for_update().get(pk=edition.pk)
+        if Audit.objects.filter(edition=locked).exists():
+            raise AuditConflict(_("The sample of this edition has already been drawn; it is drawn once."))
+        leaves = counted_leaves(edition=locked)
+        total = sum(len(values) for values in leaves.values())
+        if total == 0:
+            raise AuditConflict(_("This edition has no counted test yet: there is nothing to sample."))
+        _categories, tree_hash = provenance_of(leaves)
+        seed = audit_seed(tree_hash, nonce)
+        drawn = draw(seed=seed, rate=rate, leaves=leaves)
+        results = {
+            row.fingerprint: row
+            for row in TestResult.objects.filter(
+                entry__category__edition=locked,
+                entry__status=Entry.Status.REGISTERED,
+                excluded=False,
+                fingerprint__in=[fingerprint.hex() for _slug, fingerprint in drawn],
+            )
+        }
+        audit = Audit.objects.create(
+            edition=locked,
+            auditor=user,
+            rate=rate,
+            nonce=nonce,
+            tree_hash=tree_hash,
+            seed=seed.hex(),
+            counted_tests=total,
+            drawn_at=timezone.now(),
+        )
+        AuditCheck.objects.bulk_create(
+            AuditCheck(
+                audit=audit,
+                result=results[fingerprint.hex()],
+                position=position,
+                category_slug=slug,
+                fingerprint=fingerprint.hex(),
+            )
+            for position, (slug, fingerprint) in enumerate(drawn)
+        )
+    return audit
+
+
+def audit_record_checks(*, edition: Edition, user, checks: list[CheckInput]) -> list[AuditCheck]:
+    """Record the outcome of drawn tests (all or nothing); a later check of the same test replaces it."""
+    if not checks:
+        raise AuditError(_("Send at least one check."), [])
+    with transaction.atomic():
+        audit = _locked_audit(edition)
+        if audit.is_signed_off:
+            raise AuditConflict(_("The audit is signed off: its checks can no longer change."))
+        drawn = {
+            (c.result.agency.slug, c.result.external_id): c
+            for c in audit.checks.select_related("result__agency").select_for_update(of=("self",))
+        }
+        errors: list[dict] = []
+        seen: set[tuple[str, str]] = set()
+        for index, item in enumerate(checks):
+            key = (item.agency, item.external_id)
+            if key not in drawn:
+                errors.append(
+                    {"index": index, "field": "external_id", "message": _("This test is not in the drawn sample.")}
+                )
+            elif key in seen:
+                errors.append({"index": index, "field": "external_id", "message": _("This test is checked twice.")})
+            seen.add(key)
+            if item.outcome == AuditCheck.Outcome.DISCREPANCY and not item.note.strip():
+                errors.append({"index": index, "field": "note", "message": _("Describe the discrepancy in a note.")})
+        if errors:
+            raise AuditError(_("The checks are invalid; nothing was stored."), errors)
+        now = timezone.now()
+        changed = []
+        for item in checks:
+            check = drawn[(item.agency, item.external_id)]
+            check.outcome, check.note, check.checked_at = item.outcome, item.note.strip(), now
+            changed.append(check)
+        AuditCheck.objects.bulk_update(changed, ["outcome", "note", "checked_at"])
+    return changed
+
+
+def audit_sign_off(*, edition: Edition, user) -> Audit:
+    """Sign the audit off, once every drawn test has an outcome."""
+    with transaction.atomic():
+        audit = _locked_audit(edition)
+        if audit.is_signed_off:
+            raise AuditConflict(_("The audit was already signed off."))
+        pending = audit.checks.filter(outcome=AuditCheck.Outcome.PENDING).count()
+        if pending:
+            raise AuditConflict(
+                _("%(n)d drawn test(s) have no outcome yet: record a check for each before signing off.")
+                % {"n": pending}
+            )
+        audit.signed_off_at = timezone.now()
+        audit.signed_off_by = user
+        audit.save(update_fields=["signed_off_at", "signed_off_by"])
+    return audit
