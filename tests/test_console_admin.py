@@ -219,3 +219,129 @@ def test_console_signed_in_organiser_visiting_login_goes_to_the_admin(client):
     # Assert
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:index")
+
+
+# -- 3. the season dashboard --------------------------------------------------------------------
+
+
+def dashboard_world(year: int, *, published: bool = False):
+    """An edition (phone 2, email 1 per entry; test period over) with two entries: Azur complete,
+    Béryl one phone test short and no e-mail; one excluded test, rankings computed, one open appeal."""
+    import datetime as dt
+
+    from palmares.models import Appeal
+    from tests import scoring_world as world
+
+    today = timezone.now().date()
+    edition = world.small_edition(
+        year=year,
+        tests_start_on=today - dt.timedelta(days=60),
+        tests_end_on=today - dt.timedelta(days=1),
+        appeals_close_at=timezone.now() + dt.timedelta(days=5),
+        ceremony_at=timezone.now() + dt.timedelta(days=20),
+    )
+    cat = world.category(edition, slug=f"banque-{year}")
+    azur = world.entry(cat, f"azur-{year}")
+    beryl = world.entry(cat, f"beryl-{year}")
+    factories.CampaignFactory(edition=edition)
+    world.add_tests(azur, "phone", [14, 15])
+    world.add_tests(azur, "email", [12])
+    world.add_tests(azur, "email", [3], excluded=True)
+    contested = world.add_tests(beryl, "phone", [11])[0]
+    world.recompute_categories(category_ids=[cat.pk])
+    Appeal.objects.create(result=contested, entry=beryl, filed_by=factories.UserFactory(), reason="Mal noté")
+    if published:
+        edition.frozen_at = edition.published_at = timezone.now()
+        edition.save(update_fields=["frozen_at", "published_at"])
+    return edition, azur, beryl
+
+
+def test_console_dashboard_figures_of_an_open_edition():
+    # Arrange
+    from palmares.dashboard import season_dashboard
+
+    edition, azur, beryl = dashboard_world(2061)
+    dashboard_world(2062, published=True)
+
+    # Act
+    board = season_dashboard()
+
+    # Assert
+    assert [s["edition"] for s in board] == [edition]
+    season = board[0]
+    assert season["planned_percent"] == 100
+    assert season["n_entries"] == 2
+    assert [(b["brand"], [(s["channel"], s["missing"]) for s in b["short"]]) for b in season["behind"]] == [
+        (beryl.brand.name, [("phone", 1), ("email", 1)])
+    ]
+    assert [(c["channel"], c["counted"], c["planned"], c["behind"]) for c in season["agencies"][0]["cells"]] == [
+        ("phone", 3, 4, True),
+        ("email", 1, 2, True),
+    ]
+    assert (season["received"], season["excluded"]) == (5, 1)
+    assert season["rankings"]["fresh"] is True
+    assert season["appeals"]["n_open"] == 1
+    assert season["publication"]["state"] == "open"
+    assert season["publication"]["days"] == 20
+    keys = [step["key"] for step in season["timeline"]]
+    assert keys == ["tests_start_on", "tests_end_on", "today", "appeals_close_at", "ceremony_at"]
+
+
+def test_console_dashboard_marks_rankings_stale_when_never_computed():
+    # Arrange
+    from palmares.dashboard import season_dashboard
+    from tests import scoring_world as world
+
+    world.category(world.small_edition(year=2063))
+
+    # Act
+    season = season_dashboard()[0]
+
+    # Assert
+    assert season["rankings"]["fresh"] is False
+    assert season["rankings"]["n_stale"] == 1
+
+
+@pytest.mark.parametrize("n_editions", [1, 3])
+def test_console_dashboard_query_count_does_not_grow_with_editions(django_assert_num_queries, n_editions):
+    # Arrange
+    from palmares.dashboard import season_dashboard
+
+    for i in range(n_editions):
+        dashboard_world(2070 + i)
+
+    # Act / Assert: editions, entries, entry tallies, campaigns, campaign tallies, rankings, appeals, publications.
+    with django_assert_num_queries(8):
+        board = season_dashboard()
+    assert len(board) == n_editions
+
+
+def test_console_admin_home_shows_the_dashboard_in_french_above_the_model_list(admin_client):
+    # Arrange
+    edition, _azur, beryl = dashboard_world(2064)
+
+    # Act
+    response = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="fr")
+
+    # Assert
+    text = response.text
+    assert response.status_code == 200
+    assert 'data-testid="season-dashboard"' in text
+    assert 'data-testid="today"' in text
+    assert reverse("admin:scoring_edition_overview", args=[edition.pk]) in text
+    assert reverse("admin:election_entry_change", args=[beryl.pk]) in text
+    assert "Téléphone" in text and ">phone<" not in text
+    assert text.index('data-testid="season-dashboard"') < text.index('id="models"') < text.index("app-election")
+
+
+def test_console_admin_home_without_the_permission_shows_only_the_model_list(client):
+    # Arrange: a staff account without the organisers' permission (e.g. a translator).
+    dashboard_world(2065)
+    client.force_login(factories.UserFactory(username="traductrice", is_staff=True))
+
+    # Act
+    response = client.get(reverse("admin:index"))
+
+    # Assert
+    assert response.status_code == 200
+    assert 'data-testid="season-dashboard"' not in response.text
