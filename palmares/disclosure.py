@@ -105,30 +105,52 @@ class _System:
             return {}
         return {("s", p.entry_id, c): self.weights.get(c, 0) / total for c in p.channels}
 
-    def _matrix(self, rows: list[dict[Hashable, float]]):
+    def _vector(self, row: dict[Hashable, float]):
         import numpy as np
 
-        matrix = np.zeros((len(rows), len(self.variables)))
-        for i, row in enumerate(rows):
-            for var, coef in row.items():
-                matrix[i, self.variables[var]] += coef
-        return matrix
+        vector = np.zeros(len(self.variables))
+        for var, coef in row.items():
+            vector[self.variables[var]] += coef
+        return vector
 
-    def safe(self, shown: list[dict[Hashable, float]]) -> bool:
-        """True when no target lies in the span of the known equations and ``shown`` averages."""
+    def start(self) -> None:
+        """Take in what the brand knows anyway (laureates' public scores, the criteria-to-score
+        relations); targets these alone already solve are public, not secrets to keep."""
         import numpy as np
 
-        rows = [r for r in self.base + shown if r]
-        if not rows or not self.targets:
-            return True
-        equations = self._matrix(rows)
-        targets = self._matrix(self.targets)
-        _, singular, vt = np.linalg.svd(equations, full_matrices=False)
-        basis = vt[singular > _TOLERANCE * max(1.0, float(singular[0]))] if singular.size else vt[:0]
-        residual = targets - (targets @ basis.T) @ basis
-        norms = np.linalg.norm(targets, axis=1)
-        solvable = np.linalg.norm(residual, axis=1) <= _TOLERANCE * np.maximum(norms, 1.0)
-        return not bool(np.any(solvable & (norms > 0)))
+        # An orthonormal basis of what is known, and each target's part outside it.
+        self.basis: list[Any] = []
+        self.residuals = np.array([self._vector(t) for t in self.targets], dtype=float).reshape(
+            len(self.targets), len(self.variables)
+        )
+        for row in self.base:
+            if row:
+                self._extend(self._vector(row), commit=True)
+        keep = np.linalg.norm(self.residuals, axis=1) > _TOLERANCE
+        self.residuals = self.residuals[keep]
+
+    def _extend(self, vector, *, commit: bool) -> bool:
+        """Add ``vector`` to what is known if no target becomes solvable (or always, with ``commit``)."""
+        import numpy as np
+
+        q = vector.copy()
+        for _ in range(2):  # Gram-Schmidt, twice for numerical safety
+            for b in self.basis:
+                q -= (q @ b) * b
+        norm = float(np.linalg.norm(q))
+        if norm <= _TOLERANCE * max(1.0, float(np.linalg.norm(vector))):
+            return True  # nothing new: it follows from what is known
+        q /= norm
+        residuals = self.residuals - np.outer(self.residuals @ q, q)
+        if not commit and residuals.size and bool(np.any(np.linalg.norm(residuals, axis=1) <= _TOLERANCE)):
+            return False
+        self.basis.append(q)
+        self.residuals = residuals
+        return True
+
+    def admit(self, row: dict[Hashable, float]) -> bool:
+        """True (and now known) when showing ``row``'s sum solves no target."""
+        return self._extend(self._vector(row), commit=False) if row else True
 
 
 def category_averages(
@@ -142,15 +164,10 @@ def category_averages(
     "criteria": {(c, code): mean | None}}``; each shown average is ``{"average", "entries"}``
     (criteria: the mean alone)."""
     system = _System(peers, weights, grid)
-    shown: list[dict[Hashable, float]] = []
+    system.start()
 
     def admit(contributors: list[Peer], row: dict[Hashable, float]) -> bool:
-        if not rule_allows(contributors):
-            return False
-        if system.safe([*shown, row]):
-            shown.append(row)
-            return True
-        return False
+        return rule_allows(contributors) and system.admit(row)
 
     def sum_row(contributors: list[Peer], var) -> dict[Hashable, float]:
         row: dict[Hashable, float] = {}

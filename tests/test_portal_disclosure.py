@@ -19,6 +19,7 @@ from django.test import Client
 from pypdf import PdfReader
 
 from election.models import BrandMembership, Entry
+from palmares.disclosure import Peer, category_averages
 from palmares.reports import report_pdf
 from palmares.scorecard import scorecard_for
 from scoring.models import EntryScore
@@ -270,3 +271,46 @@ def test_scorecard_disclosure_published_shows_laureate_public_score():
     ]
     assert 'data-testid="laureate-score"' in page
     assert _french(laureate.overall) in page
+
+
+def test_category_averages_withhold_criterion_means_that_would_give_a_channel_score():
+    # Phone grid a(1), b(1). A, B, C: every phone test reached with both criteria scored, so their
+    # phone score is 10 × (m_a + m_b). D's phone tests were all unreached: score 0, no criterion mean.
+    # Phone average over O, A, B, C, D and both criterion means over O, A, B, C would give D's score.
+    def peer(entry_id, phone, means, *, own=False):
+        return Peer(
+            entry_id=entry_id,
+            overall=phone,
+            channels={"phone": phone},
+            own=own,
+            criteria={("phone", k): m for k, m in means.items()},
+            linear_channels=frozenset({"phone"}) if means else frozenset(),
+        )
+
+    peers = [
+        peer(1, 15.0, {"a": 1.5, "b": 1.5}, own=True),
+        peer(2, 12.0, {"a": 1.0, "b": 1.4}),
+        peer(3, 9.0, {"a": 0.5, "b": 1.3}),
+        peer(4, 17.0, {"a": 1.9, "b": 1.5}),
+        peer(5, 0.0, {}),
+    ]
+
+    shown = category_averages(peers, channels=["phone"], weights={"phone": 1.0}, grid={"phone": {"a": 1, "b": 1}})
+
+    # One channel: the overall average is the phone average, the same figure shown twice.
+    assert shown["overall"] == shown["channels"]["phone"] == {"average": pytest.approx(53 / 5), "entries": 5}
+    assert shown["criteria"][("phone", "a")] == pytest.approx(4.9 / 4)
+    assert shown["criteria"][("phone", "b")] is None
+
+
+def test_category_averages_rule_counts_own_and_laureates_as_known():
+    peers = [Peer(entry_id=i, overall=10.0 + i, channels={"phone": 10.0 + i}) for i in range(4)]
+    peers[0].own = True
+
+    open_ = category_averages(peers, channels=["phone"], weights={"phone": 1.0}, grid={})
+    peers[1].laureate = True
+    peers[2].laureate = True
+    closed = category_averages(peers, channels=["phone"], weights={"phone": 1.0}, grid={})
+
+    assert open_["overall"] == {"average": pytest.approx(11.5), "entries": 4}
+    assert (closed["overall"], closed["channels"]["phone"]) == (None, None)
