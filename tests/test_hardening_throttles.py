@@ -184,3 +184,25 @@ def test_api_throttle_fails_open_with_the_cache_down(settings, caplog):
         statuses = [client.get("/api/v1/campaigns/").status_code for _ in range(3)]
 
     assert statuses == [200, 200, 200]
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_api_parallel_burst_gets_exactly_the_rate_on_redis(settings):
+    settings.API_THROTTLE_RATE = "10/min"
+    client = token_client(factories.AgencyMembershipFactory().user)
+
+    statuses = _burst(lambda: client.get("/api/v1/campaigns/").status_code)
+
+    assert statuses.count(200) == 10
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_login_parallel_burst_checks_at_most_the_limit_on_redis(settings):
+    settings.LOGIN_THROTTLE_RATE = "10/min"
+    factories.UserFactory(username="claire")
+
+    statuses = _burst(lambda: _login(Client(), "ｃｌａｉｒｅ", "wrong").status_code)
+
+    assert statuses.count(200) == 10
