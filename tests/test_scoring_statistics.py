@@ -200,6 +200,22 @@ def test_statistics_robustness_capped_at_one_when_leading_everywhere():
     assert result.categories.loc[7, "robustness"] == 1.0
 
 
+def test_statistics_robustness_laureate_exactly_at_threshold_everywhere_sets_no_bound():
+    # Arrange: Σ w_c |d_c| = 0 for the threshold (12 on every channel): any weights give exactly 12
+    edition = {
+        1: {"phone": [12, 12, 12], "email": [12, 12], "web": [12]},
+        2: {"phone": [11, 11, 11], "email": [10, 10], "web": [9]},
+    }
+
+    # Act
+    result = _compute({7: edition})
+
+    # Assert
+    assert list(result.entries["laureate"]) == [True, False]
+    assert result.categories.loc[7, "robustness"] == 1.0
+    assert result.entries.loc[1, "p_threshold"] == pytest.approx(0.5, abs=1e-6)
+
+
 def test_statistics_robustness_exact_value_and_threshold_constraint():
     # Arrange: the laureate is below the threshold on web only: 12 + (3×2 + 2×1 − 1×4)/6 overall
     edition = {
