@@ -31,7 +31,10 @@ def _lock_editions(edition_ids: Iterable[int]) -> dict[int, Edition]:
 def _refuse_if_frozen(entries: Iterable[Entry]) -> None:
     """Refuse when an entry's edition is frozen, as read under the edition's lock (call inside atomic)."""
     entries = list(entries)
-    category_ids = {e.category_id for e in entries}
+    # The stored category too: an entry moved out of a frozen edition changes that edition's results.
+    saved = [e.pk for e in entries if e.pk is not None]
+    stored = Entry.objects.filter(pk__in=saved).values_list("category_id", flat=True)
+    category_ids = {e.category_id for e in entries} | set(stored)
     edition_ids = Category.objects.filter(pk__in=category_ids).values_list("edition_id", flat=True)
     if any(e.is_frozen for e in _lock_editions(edition_ids).values()):
         raise EditionFrozen(_("The results of this edition are frozen (published): its entries can no longer change."))

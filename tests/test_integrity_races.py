@@ -250,3 +250,17 @@ def test_concurrent_uploads_of_two_agencies_never_exceed_the_quota(world):
     assert isinstance(attempt.error, ResultsInvalid)
     assert [e["index"] for e in attempt.error.errors] == [1]
     assert TestResult.objects.filter(entry=entry, excluded=False).count() == 2
+
+
+def test_entry_moved_out_of_a_frozen_edition_is_refused(world):
+    from tests import factories
+
+    other = factories.CategoryFactory(edition=factories.EditionFactory(year=2031), slug="ailleurs")
+    entry = Entry.objects.get(pk=world.entries["banque-1"].pk)
+    _freeze(world.edition)
+    entry.category = other
+
+    with pytest.raises(election_services.EditionFrozen):
+        election_services.entry_save(entry=entry, changed_fields=["category"])
+
+    assert Entry.objects.get(pk=entry.pk).category_id == world.banque.pk
