@@ -31,10 +31,10 @@ class ImportForm(forms.Form):
 
 
 def _agency_of(request: HttpRequest) -> Agency:
-    membership = getattr(request.user, "agency_membership", None)
-    if membership is None:
+    agency = selectors.agency_of(request.user)
+    if agency is None:
         raise PermissionDenied(_("This page is for mystery-shopper agencies' staff."))
-    return membership.agency
+    return agency
 
 
 def _campaign(request: HttpRequest, pk: int) -> Campaign:

@@ -159,8 +159,8 @@ def test_agency_home_query_count_is_constant(iworld, django_assert_num_queries, 
         factories.CampaignFactory(edition=edition, agency=iworld.agency_a)
     client = _client(iworld.user_a)
 
-    # session, user, membership, agency, campaigns with their counts, the header's brand-portal link
-    with django_assert_num_queries(6):
+    # session, user, membership with its agency, campaigns with their counts, the header's brand-portal link
+    with django_assert_num_queries(5):
         response = client.get("/agency/")
 
     assert len(response.context["lines"]) == n
@@ -174,8 +174,8 @@ def test_agency_campaign_query_count_is_constant(iworld, django_assert_num_queri
         )
     client = _client(iworld.user_a)
 
-    # session, user, membership, agency, campaign, entries, tallies, imports, grid, the header's portal link
-    with django_assert_num_queries(10):
+    # session, user, membership with its agency, campaign, entries, tallies, imports, grid, the header's portal link
+    with django_assert_num_queries(9):
         response = client.get(f"/agency/campaigns/{iworld.campaign_a.pk}/")
 
     assert len(response.context["imports"]) == n
