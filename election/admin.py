@@ -4,6 +4,7 @@ Saves and actions go through election.services so that a change of an input of t
 rankings (settings, entry status) is signalled exactly as anywhere else.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,13 +13,14 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import selectors, services
-from .channels import CHANNELS
+from .channels import CHANNELS, Channel
 from .forms import EntryStatusActionForm
-from .models import Brand, BrandMembership, Category, Edition, Entry
+from .models import SETTING_FIELDS, Brand, BrandMembership, Category, Edition, Entry
 
 # The organisers' administration carries the competition's name rather than Django's.
 admin.site.site_header = _("Customer Service of the Year — administration")
@@ -80,8 +82,15 @@ class FrozenReadOnlyMixin:
             ]
         return deleted, model_count, perms_needed, protected
 
+    # Titles written whole, so that French reads "Modification de l'édition" rather than Django's
+    # "Modification de édition" (``"Change %s" % verbose_name``).
+    titles: dict = {}
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["frozen_notice"] = FROZEN_READ_ONLY if is_frozen(obj) else None
+        mode = "add" if add else ("change" if self.has_change_permission(request, obj) else "view")
+        if mode in self.titles:
+            context["title"] = self.titles[mode]
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 
@@ -137,8 +146,26 @@ class EntryColumnsMixin:
         return obj.entry.category.name
 
 
+def _channel_labels(prefix: str, template) -> dict:
+    """``{"quota_phone": "Quota: Phone", ...}``: settings labelled with the channel's name, not its code."""
+    return {f"{prefix}_{c}": capfirst(format_lazy(template, channel=Channel(c).label)) for c in CHANNELS}
+
+
+class EditionForm(forms.ModelForm):
+    class Meta:
+        model = Edition
+        fields = list(SETTING_FIELDS)  # the admin's fieldsets decide the form's fields
+        # Also the labels of the read-only page of a frozen edition (AdminReadonlyField reads Meta.labels).
+        labels = {
+            **_channel_labels("quota", _("quota: {channel}")),
+            **_channel_labels("weight", _("weight: {channel}")),
+        }
+
+
 @admin.register(Edition)
 class EditionAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
+    form = EditionForm
+    titles = {"add": _("Add an edition"), "change": _("Change the edition"), "view": _("View the edition")}
     list_display = [
         "name",
         "country",
@@ -257,6 +284,7 @@ class EntryInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
+    titles = {"add": _("Add a category"), "change": _("Change the category"), "view": _("View the category")}
     list_display = ["name", "slug", "edition", "entries_link", "n_registered"]
     list_filter = ["edition"]
     list_select_related = ["edition"]
@@ -336,6 +364,7 @@ class BrandAdmin(admin.ModelAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
+    titles = {"add": _("Add an entry"), "change": _("Change the entry"), "view": _("View the entry")}
     list_display = ["brand", "category", "edition", "status", "status_reason", "updated_at"]
     list_display_links = ["brand", "category"]
     list_filter = ["status", "category__edition"]

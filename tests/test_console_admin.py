@@ -345,3 +345,41 @@ def test_console_admin_home_without_the_permission_shows_only_the_model_list(cli
     # Assert
     assert response.status_code == 200
     assert 'data-testid="season-dashboard"' not in response.text
+
+
+# -- 4. French labels instead of codes ------------------------------------------------------------
+
+
+def test_console_edition_pages_read_right_in_french(admin_client):
+    # Arrange
+    open_edition = factories.EditionFactory()
+    frozen = published_edition()
+
+    # Act
+    change = admin_client.get(
+        reverse("admin:election_edition_change", args=[open_edition.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    view = admin_client.get(reverse("admin:election_edition_change", args=[frozen.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    add = admin_client.get(reverse("admin:election_category_add"), HTTP_ACCEPT_LANGUAGE="fr")
+
+    # Assert
+    assert "Modification de l&#x27;édition" in change.text
+    assert "Quota : Téléphone" in change.text and "Poids : Réseaux sociaux" in change.text
+    assert "Quota : phone" not in change.text
+    assert "Affichage de l&#x27;édition" in view.text
+    assert "Quota : Téléphone" in view.text
+    assert "figés (publiés)" in view.text
+    assert "Ajout d&#x27;une catégorie" in add.text
+
+
+def test_console_admin_home_dashboard_speaks_french(admin_client):
+    # Arrange
+    dashboard_world(2067)
+
+    # Act
+    response = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="fr")
+
+    # Assert
+    assert "Tableau de bord de la saison" in response.text
+    assert "1 candidature sur 2 en retard sur le plan" in response.text
+    assert "Clôture des recours" in response.text
