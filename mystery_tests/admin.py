@@ -208,7 +208,7 @@ class OptionalReasonForm(ReasonForm):
 
 class ResultEventInline(admin.TabularInline):
     model = ResultEvent
-    fields = ["at", "kind", "user", "reason", "replaced_version"]
+    fields = ["at", "kind", "user", "reason", "replaced_version", "fingerprint"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -319,7 +319,7 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
         (None, {"fields": ["external_id", "agency", "campaign", "entry", "channel", "performed_at", "version"]}),
         (_("Measure"), {"fields": ["reached", "wait_seconds", "response_hours", "points_table", "score", "comment"]}),
         (_("Review"), {"fields": ["excluded", "exclusion_reason", "excluded_at", "excluded_by"]}),
-        (_("Record"), {"fields": ["created_at", "updated_at"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at", "fingerprint"]}),
     ]
     readonly_fields = [
         "external_id",
@@ -341,6 +341,7 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
         "excluded_by",
         "created_at",
         "updated_at",
+        "fingerprint",
     ]
 
     def get_queryset(self, request):
@@ -488,8 +489,10 @@ class ImportJobAdmin(admin.ModelAdmin):
         ("rows_total", "rows_done"),
         ("created", "updated", "unchanged"),
         "errors_table",
+        "receipt_table",
     ]
     readonly_fields = fields[:5] + [
+        "receipt_table",
         "created_at",
         "started_at",
         "finished_at",
@@ -506,6 +509,12 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("receipt (METHODOLOGY §12)"))
+    def receipt_table(self, job: ImportJob) -> str:
+        from .provenance_admin import receipt_html
+
+        return receipt_html(getattr(job, "receipt", None))
 
     def get_urls(self):
         urls = [
@@ -550,3 +559,6 @@ class ImportJobAdmin(admin.ModelAdmin):
                 ((e.get("row") or "", e.get("column") or "", e.get("message", "")) for e in obj.errors),
             ),
         )
+
+
+from . import provenance_admin  # noqa: E402, F401  (registers the upload receipts' admin)
