@@ -419,8 +419,10 @@ SIGMA_FLOOR = 0.01
 # integration (tests/test_scoring_statistics.py) to stay well inside ±0.0001.
 P_BEST_STEP = 1 / 3
 P_BEST_SPAN = 9.0
-# The P(best) grid never holds more points than this per category (memory bound of K × N).
-P_BEST_MAX_POINTS = 400_000
+# The P(best) grid is walked in chunks of at most this many values (K entries × points), so a
+# category mixing a σ at its 0.01 floor with a very wide one (tens of thousands of points) keeps
+# its full resolution in bounded memory.
+P_BEST_CHUNK_VALUES = 200_000
 
 
 def normal_cdf(z: np.ndarray | float) -> np.ndarray:
@@ -488,20 +490,21 @@ def p_best(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     hi = float(np.max(mu + P_BEST_SPAN * sigma))
     step = float(np.min(sigma)) * P_BEST_STEP
     points = int(math.ceil((hi - lo) / step)) + 1
-    if points * k > P_BEST_MAX_POINTS:
-        points = max(P_BEST_MAX_POINTS // k, 2)
     x = np.linspace(lo, hi, points)
-    h = x[1] - x[0]
-    z = (x[None, :] - mu[:, None]) / sigma[:, None]
-    cdf = normal_cdf(z)
-    density = normal_pdf(z) / sigma[:, None]
-    ones = np.ones((1, points))
-    before = np.cumprod(np.vstack([ones, cdf[:-1]]), axis=0)
-    after = np.cumprod(np.vstack([ones, cdf[:0:-1]]), axis=0)[::-1]
-    integrand = density * before * after
-    weights = np.full(points, h)
-    weights[0] = weights[-1] = h / 2
-    return integrand @ weights
+    weights = np.full(points, x[1] - x[0])
+    weights[0] = weights[-1] = weights[0] / 2
+    total = np.zeros(k)
+    chunk = max(P_BEST_CHUNK_VALUES // k, 1)
+    for start in range(0, points, chunk):
+        xs = x[start : start + chunk]
+        z = (xs[None, :] - mu[:, None]) / sigma[:, None]
+        cdf = normal_cdf(z)
+        density = normal_pdf(z) / sigma[:, None]
+        ones = np.ones((1, len(xs)))
+        before = np.cumprod(np.vstack([ones, cdf[:-1]]), axis=0)
+        after = np.cumprod(np.vstack([ones, cdf[:0:-1]]), axis=0)[::-1]
+        total += (density * before * after) @ weights[start : start + chunk]
+    return total
 
 
 def floor_hundredth(value: float) -> float:

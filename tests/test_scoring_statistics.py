@@ -148,6 +148,17 @@ def test_statistics_match_the_rule_book_computed_independently(name):
     assert sum(expected_best.values()) == pytest.approx(1, abs=1e-6)
 
 
+def test_p_best_sigma_floor_beside_a_very_wide_law_matches_reference():
+    # Arrange: σ from the 0.01 floor to 5 in one category (a fine step over a wide grid)
+    laws = [(14.0, 0.01), (14.005, 0.01), (10.0, 5.0), (13.0, 0.3), (12.0, 2.5)]
+
+    # Act
+    p = engine.p_best(np.array([m for m, _ in laws]), np.array([s for _, s in laws]))
+
+    # Assert
+    assert list(p) == pytest.approx(ref_p_best(laws), abs=1e-4)
+
+
 def test_statistics_co_laureates_share_p_best_and_have_no_robustness():
     result = _compute({7: EDITIONS["co_laureates"]})
 
