@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import translation
 
+from common.permissions import is_organiser
 from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channel
 from election.models import BrandMembership, Edition, Entry
 from mystery_tests.models import Criterion, TestResult
@@ -42,11 +43,11 @@ CHANNEL_LABELS = dict(Channel.choices)
 
 
 def entries_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Entry]:
-    """Entries whose scorecard ``user`` may open: its brands' entries; organisers (staff) all of them."""
+    """Entries whose scorecard ``user`` may open: its brands' entries; organisers all of them."""
     qs = Entry.objects.select_related("brand", "category__edition")
     if not user.is_authenticated:
         return qs.none()
-    if user.is_staff:
+    if is_organiser(user):
         return qs
     return qs.filter(brand__memberships__user=user)
 
