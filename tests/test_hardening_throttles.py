@@ -114,6 +114,18 @@ def test_password_reset_per_client_limit_answers_429(settings):
     assert "Too many password reset requests from your connection." in response.content.decode()
 
 
+@pytest.mark.django_db
+def test_password_reset_per_client_limit_speaks_french(settings):
+    settings.PASSWORD_RESET_CLIENT_THROTTLE_RATE = "1/h"
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.post("/accounts/password_reset/", {"email": "someone@example.org"})
+
+    response = client.post("/accounts/password_reset/", {"email": "someone@example.org"})
+
+    assert response.status_code == 429
+    assert "Trop de demandes de réinitialisation depuis votre connexion." in response.content.decode()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_password_reset_parallel_burst_sends_at_most_the_limit(settings):
     settings.PASSWORD_RESET_THROTTLE_RATE = "3/h"
