@@ -1,0 +1,164 @@
+# ruff: noqa: F811  (the iworld fixture is imported and then requested by name)
+"""File imports against real faults (issue 13, findings 6 and 10), with a gunicorn server, a Celery
+worker and a Redis of the test's own on the pytest PostgreSQL database:
+
+1. a poison XLSX (a header, a cell in column XFD, one in row 1,048,576) fails with its reason and
+   the same worker, still up, runs the next import;
+2. the worker killed (SIGKILL) while an import reads its file: the job, left ``running``, is failed
+   by the sweep once its time is past, and nothing is stored;
+3. Redis down at upload: the agency gets its 202 and a ``pending`` import; Redis back, the beat's
+   sweep queues it and the worker runs it.
+
+Run with REDIS_URL and a PostgreSQL DATABASE_URL; skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import signal
+
+import openpyxl
+import pytest
+import requests
+from celery import Celery
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from mystery_tests import imports
+from mystery_tests.models import ImportJob, TestResult
+from mystery_tests.services import agency_api_token
+from tests.imports_support import HEADER, csv_bytes, iworld, row  # noqa: F401  (fixture)
+from tests.workers import RedisServer, free_port, gunicorn, process_env, services_only, wait_until, worker
+
+pytestmark = [*services_only, pytest.mark.django_db(transaction=True)]
+
+
+def _sparse_workbook() -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    book.active.cell(row=1, column=16_384, value="far")
+    book.active.cell(row=1_048_576, column=1, value="T-99999")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _upload(base: str, token: str, campaign_id: int, name: str, data: bytes) -> requests.Response:
+    return requests.post(
+        f"{base}/api/v1/campaigns/{campaign_id}/imports/",
+        headers={"Authorization": f"Token {token}", "Accept-Language": "en"},
+        files={"file": (name, data, "application/octet-stream")},
+        timeout=60,
+    )
+
+
+def _status(job_id: int) -> str:
+    return ImportJob.objects.get(pk=job_id).status
+
+
+def _send(broker: str, task: str) -> None:
+    """Queues ``task`` by name, as the beat does."""
+    client = Celery(broker=broker)
+    try:
+        client.send_task(task)
+    finally:
+        client.close()
+
+
+def test_worker_survives_a_poison_xlsx_and_runs_the_next_import(iworld, tmp_path):
+    # Arrange
+    token, _created = agency_api_token(agency=iworld.agency_a)
+    redis = RedisServer()
+    redis.start()
+    env = process_env(REDIS_URL=redis.url)
+    try:
+        with (
+            gunicorn(port=free_port(), env=env, log=tmp_path / "server.log") as base,
+            worker(env=env, log=tmp_path / "worker.log") as process,
+        ):
+            # Act
+            poison = _upload(base, token, iworld.campaign_a.pk, "poison.xlsx", _sparse_workbook())
+            failed = wait_until(lambda: _status(poison.json()["id"]) == "failed", timeout=120)
+            good = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(1), row(2)]))
+            succeeded = wait_until(lambda: _status(good.json()["id"]) == "succeeded", timeout=120)
+            alive = process.poll() is None
+    finally:
+        redis.stop()
+
+    # Assert
+    assert (poison.status_code, good.status_code) == (202, 202)
+    assert failed, (tmp_path / "worker.log").read_text()
+    assert [(e["row"], e["column"]) for e in ImportJob.objects.get(pk=poison.json()["id"]).errors] == [(1, "far")]
+    assert succeeded, (tmp_path / "worker.log").read_text()
+    assert alive
+    assert TestResult.objects.count() == 2
+
+
+def test_worker_killed_during_an_import_the_sweep_fails_the_job(iworld, tmp_path):
+    # Arrange
+    token, _created = agency_api_token(agency=iworld.agency_a)
+    marker = tmp_path / "reading"
+    redis = RedisServer()
+    redis.start()
+    env = process_env(REDIS_URL=redis.url)
+    slow_env = {**env, "IMPORT_SLOW_MARKER": str(marker), "IMPORT_SLOW_SECONDS": "120"}
+    try:
+        with (
+            gunicorn(port=free_port(), env=env, log=tmp_path / "server.log") as base,
+            worker(app="tests.slow_import_worker_app", env=slow_env, log=tmp_path / "slow.log") as slow,
+        ):
+            # Act
+            response = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(1)]))
+            reached = wait_until(marker.exists, timeout=120)
+            slow.send_signal(signal.SIGKILL)
+            slow.wait(timeout=20)
+    finally:
+        redis.stop()
+    job_id = response.json()["id"]
+    left = _status(job_id)
+    # The beat's tick once the task's time limit (and the margin) has passed since the job started.
+    later = timezone.now() + dt.timedelta(seconds=settings.IMPORT_TIME_LIMIT + settings.IMPORT_STALE_MARGIN + 1)
+    report = imports.sweep_stale_imports(now=later)
+
+    # Assert
+    job = ImportJob.objects.get(pk=job_id)
+    assert reached, (tmp_path / "slow.log").read_text()
+    assert slow.returncode == -signal.SIGKILL
+    assert left == "running"
+    assert report == {"queued": [], "failed": [job_id]}
+    assert job.status == "failed"
+    assert "stopped before finishing" in job.errors[0]["message"]
+    assert TestResult.objects.count() == 0
+
+
+def test_upload_with_redis_down_answers_202_and_the_sweep_runs_the_import(iworld, tmp_path):
+    # Arrange
+    token, _created = agency_api_token(agency=iworld.agency_a)
+    redis = RedisServer()
+    redis.start()
+    env = process_env(REDIS_URL=redis.url, LOG_LEVEL="INFO")
+    server_log = tmp_path / "server.log"
+    try:
+        with gunicorn(port=free_port(), env=env, log=server_log) as base:
+            redis.stop()
+            # Act
+            response = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(1), row(2)]))
+        job_id = response.json()["id"]
+        pending = ImportJob.objects.values_list("status", "queued_at").get(pk=job_id)
+        redis.start()
+        # The grace after upload has passed (the sweep leaves a job just uploaded to its own enqueue).
+        ImportJob.objects.filter(pk=job_id).update(created_at=F("created_at") - dt.timedelta(minutes=5))
+        with worker(env=env, log=tmp_path / "worker.log"):
+            _send(redis.url, "mystery_tests.sweep_imports")  # the beat's periodic tick
+            succeeded = wait_until(lambda: _status(job_id) == "succeeded", timeout=120)
+    finally:
+        redis.stop()
+
+    # Assert
+    assert (response.status_code, response.json()["status"]) == (202, "pending")
+    assert pending == ("pending", None)
+    assert "Could not queue import" in server_log.read_text()
+    assert succeeded, (tmp_path / "worker.log").read_text()
+    assert TestResult.objects.count() == 2
