@@ -22,6 +22,7 @@ from election.models import BrandMembership, Entry
 from palmares.disclosure import Peer, category_averages
 from palmares.reports import report_pdf
 from palmares.scorecard import scorecard_for
+from palmares.services import edition_publish
 from scoring.models import EntryScore
 from scoring.services import recompute_categories
 from tests import factories
@@ -80,7 +81,9 @@ def _world(s: Scenario):
             )
         entries.append(entry)
     recompute_categories(category_ids=[category.id])
-    set_state(edition, released=True, published=s.published)
+    set_state(edition, released=True, published=False)
+    if s.published:
+        edition_publish(edition=edition)  # a real publication: the palmarès snapshot names the laureates
     member = factories.UserFactory(username="membre")
     BrandMembership.objects.create(user=member, brand=entries[0].brand)
     if s.co_member:
@@ -314,3 +317,28 @@ def test_category_averages_rule_counts_own_and_laureates_as_known():
 
     assert open_["overall"] == {"average": pytest.approx(11.5), "entries": 4}
     assert (closed["overall"], closed["channels"]["phone"]) == (None, None)
+
+
+@pytest.mark.parametrize("published", [False, True], ids=["released", "published"])
+def test_brand_api_reads_hold_no_other_score(published):
+    scenario = Scenario(5, published=published)
+    entries, member = _world(scenario)
+    secrets, laureates = _secrets(scenario, entries)
+    edition_id = entries[0].category.edition_id
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(member)
+
+    rankings = client.get(f"/api/v1/editions/{edition_id}/rankings/")
+    palmares = client.get(f"/api/v1/editions/{edition_id}/palmares/")
+    editions = client.get("/api/v1/editions/")
+
+    # Rankings are the organisers'; the palmarès carries laureates only (404 before publication).
+    assert rankings.status_code == 403
+    assert palmares.status_code == (200 if published else 404)
+    # (§9's edition figures in the palmarès are public by definition; with a single laureate in the
+    # edition its channel averages are that laureate's channel scores, so only non-laureates count here.)
+    non_laureates = {k: v for k, v in secrets.items() if int(k.split(".")[0]) not in laureates}
+    for response in (rankings, palmares, editions):
+        body = response.content.decode()
+        numbers = [float(n) for n in re.findall(r"-?\d+\.\d+", body)]
+        assert not [name for name, v in non_laureates.items() if any(abs(n - v) < 1e-6 for n in numbers)]
