@@ -488,6 +488,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         ("created_at", "started_at", "finished_at"),
         ("rows_total", "rows_done"),
         ("created", "updated", "unchanged"),
+        ("attempts", "queued_at", "errors_omitted"),
         "errors_table",
         "receipt_table",
     ]
@@ -501,6 +502,9 @@ class ImportJobAdmin(admin.ModelAdmin):
         "created",
         "updated",
         "unchanged",
+        "attempts",
+        "queued_at",
+        "errors_omitted",
         "errors_table",
     ]
 
@@ -535,7 +539,7 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("errors"))
     def n_errors(self, obj: ImportJob) -> int:
-        return len(obj.errors or [])
+        return len(obj.errors or []) + obj.errors_omitted  # errors keeps the first 1,000
 
     @admin.display(description=_("file"))
     def file_link(self, obj: ImportJob) -> str:

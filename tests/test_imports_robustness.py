@@ -393,3 +393,25 @@ def test_json_keys_differing_only_by_spaces_are_a_repeated_key(iworld):
         services.results_upload(campaign=iworld.campaign_a, items=items, user=iworld.user_a)
 
     assert [(e["index"], e["field"]) for e in refused.value.errors] == [(0, "external_id"), (1, "external_id")]
+
+
+def test_import_admin_counts_the_errors_not_listed(iworld, admin_client):
+    # Arrange
+    job = ImportJob.objects.create(
+        campaign=iworld.campaign_a,
+        original_name="lignes.csv",
+        format="csv",
+        status="failed",
+        errors=[{"row": 2, "column": "brand", "message": "A value is required."}] * 1000,
+        errors_omitted=14_000,
+        attempts=1,
+    )
+
+    # Act
+    listing = admin_client.get("/admin/mystery_tests/importjob/")
+    page = admin_client.get(f"/admin/mystery_tests/importjob/{job.pk}/change/")
+
+    # Assert
+    assert listing.status_code == page.status_code == 200
+    assert listing.context["cl"].model_admin.n_errors(job) == 15_000
+    assert b"14000" in page.content or b"14\xc2\xa0000" in page.content or b"14,000" in page.content
