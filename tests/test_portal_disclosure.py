@@ -342,3 +342,26 @@ def test_brand_api_reads_hold_no_other_score(published):
         body = response.content.decode()
         numbers = [float(n) for n in re.findall(r"-?\d+\.\d+", body)]
         assert not [name for name, v in non_laureates.items() if any(abs(n - v) < 1e-6 for n in numbers)]
+
+
+def test_brand_emails_hold_no_score_of_another_entry(organiser, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from palmares.appeals import appeal_accept, appeal_file
+    from tests.appeals_support import build_world
+
+    world = build_world()
+    with django_capture_on_commit_callbacks(execute=True):
+        appeal = appeal_file(result=world.appealed, user=world.member_a, reason="Closed that day.")
+    with django_capture_on_commit_callbacks(execute=True):
+        appeal_accept(appeal=appeal, user=organiser, answer="Upheld.")
+
+    brand_mails = [m for m in mail.outbox if m.to[0].endswith("@azur.example")]
+    others = [EntryScore.objects.get(entry=e).overall for e in (world.beryl, world.corail)]
+
+    # Filed and decided, to both members of the brand: the test concerned, never a figure of the category.
+    assert len(brand_mails) == 4
+    for message in brand_mails:
+        text = re.sub(r"https?://\S+", "", f"{message.subject}\n{message.body}")  # the link's address
+        assert re.findall(r"\d+[.,]\d+", text) == [], text
+        assert not [v for v in others if _french(v) in text or f"{v:.2f}" in text]
