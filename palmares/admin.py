@@ -77,6 +77,7 @@ class PublicationAdmin(admin.ModelAdmin):
         "unpublished_by",
         "unpublish_reason",
         "palmares_summary",
+        "provenance_roots",
         "public_link",
         "unpublish_link",
     ]
@@ -128,6 +129,27 @@ class PublicationAdmin(admin.ModelAdmin):
         table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         return format_html("{}<table>{}</table>", head, table)
 
+    @admin.display(description=_("frozen roots (METHODOLOGY §12)"))
+    def provenance_roots(self, obj: Publication) -> str:
+        palmares = (obj.snapshot or {}).get("palmares", {})
+        edition_root = (palmares.get("provenance") or {}).get("edition_root")
+        if not edition_root:
+            return "—"
+        rows = [
+            (c["name"], c["provenance"]["tests"], c["provenance"]["root"])
+            for c in palmares.get("categories", [])
+            if c.get("provenance")
+        ]
+        return format_html(
+            "<p>{}: <code>{}</code></p><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("edition root"),
+            edition_root,
+            _("category"),
+            _("counted tests"),
+            _("root"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>", rows),
+        )
+
     @admin.display(description=_("public page"))
     def public_link(self, obj: Publication) -> str:
         url = reverse("public:edition", args=[obj.edition.country.lower(), obj.edition.year])
@@ -171,8 +193,12 @@ class PublicationAdmin(admin.ModelAdmin):
                 when = timezone.localtime(publication.goes_live_at).strftime("%Y-%m-%d %H:%M %Z")
                 self.message_user(
                     request,
-                    _("%(edition)s is frozen; its palmarès is public from %(when)s.")
-                    % {"edition": publication.edition, "when": when},
+                    _("%(edition)s is frozen (edition root %(root)s); its palmarès is public from %(when)s.")
+                    % {
+                        "edition": publication.edition,
+                        "when": when,
+                        "root": publication.snapshot["palmares"]["provenance"]["edition_root"],
+                    },
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:palmares_publication_change", args=[publication.pk]))
@@ -185,7 +211,8 @@ class PublicationAdmin(admin.ModelAdmin):
             "intro": _(
                 "Publishing freezes the edition's rankings and figures now (uploads are refused from this "
                 "moment) and makes the palmarès public now or at the time given. Scorecards are released "
-                "to brands at that time unless released earlier."
+                "to brands at that time unless released earlier. The Merkle roots of each category's counted "
+                "tests and the edition root (METHODOLOGY §12) are computed and frozen with it."
             ),
         }
         return TemplateResponse(request, "admin/palmares/publication/form.html", context)
@@ -229,3 +256,4 @@ class PublicationAdmin(admin.ModelAdmin):
 from . import appeal_admin  # noqa: E402,F401,I001  (appeals: the queue, impact preview, decisions)
 from . import certificate_admin  # noqa: E402,F401  (laureates' certificates)
 from . import portal_admin  # noqa: E402,F401  (brand portal: invitations, scorecard reports)
+from .audit import admin as audit_admin  # noqa: E402,F401  (the independent controller: audits, read-only)

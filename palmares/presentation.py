@@ -136,6 +136,7 @@ def categories_view(palmares: dict[str, Any]) -> list[dict[str, Any]]:
             "robustness": c.get("robustness"),
             "outcome": c.get("outcome") or ("awarded" if c["laureates"] else None),
             "transparency": transparency_view(c.get("transparency")),
+            "provenance": c.get("provenance"),  # METHODOLOGY §12: {"root", "tests"}
         }
         for c in palmares.get("categories", [])
     ]

@@ -191,6 +191,7 @@ def _common(snapshot: dict, country: str, year: int, preview: bool) -> dict[str,
         "urls": _edition_urls(country, year),
         "preview": preview,
         "query": "?preview=1" if preview else "",
+        "provenance": palmares.get("provenance") or {},  # METHODOLOGY §12: {"edition_root"}
     }
 
 

@@ -266,7 +266,7 @@ def test_api_palmares_body_exact(world):
     # Assert
     assert response.status_code == 200
     assert response.json() == publication.snapshot["palmares"]
-    assert set(response.json()) == {"edition", "figures", "categories"}
+    assert set(response.json()) == {"edition", "figures", "categories", "provenance", "audit"}
 
 
 def test_api_palmares_unknown_edition_404_json(db):

@@ -49,3 +49,24 @@ def test_admin_receipts_show_each_batch_and_the_import_page_its_receipt(world, o
     assert listing.status_code == detail.status_code == job_page.status_code == 200
     assert counts["receipt"]["signature"] in detail.content.decode()
     assert counts["receipt"]["root"] in job_page.content.decode()
+
+
+def test_admin_publication_page_shows_the_frozen_roots(world, organiser):
+    # Arrange
+    from palmares.services import edition_publish
+
+    results_upload(campaign=world.campaign_a, items=[result(world.entries["banque-1"], n) for n in (1, 2)])
+    publication = edition_publish(edition=world.edition, user=organiser)
+    palmares = publication.snapshot["palmares"]
+    client = Client()
+    client.force_login(organiser)
+
+    # Act
+    page = client.get(reverse("admin:palmares_publication_change", args=[publication.pk]))
+
+    # Assert
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert palmares["provenance"]["edition_root"] in html
+    for category in palmares["categories"]:
+        assert category["provenance"]["root"] in html
