@@ -94,6 +94,42 @@ class FrozenReadOnlyMixin:
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 
+def _innermost(widget):
+    """The widget a RelatedFieldWidgetWrapper (add/change links) wraps, or the widget itself."""
+    return getattr(widget, "widget", widget)
+
+
+class NamedInputsMixin:
+    """Every input carries an accessible name (issue 18: axe found unlabelled fields): the date and
+    time halves of a date-time field, and, in a tabular inline whose column header is the only label,
+    every field (``name_every_field``)."""
+
+    name_every_field = False
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is None:
+            return formfield
+        label = capfirst(db_field.verbose_name)
+        widget = _innermost(formfield.widget)
+        if isinstance(widget, forms.SplitDateTimeWidget):
+            date, time = widget.widgets
+            date.attrs["aria-label"] = format_lazy(_("{field} (date)"), field=label)
+            time.attrs["aria-label"] = format_lazy(_("{field} (time)"), field=label)
+        elif self.name_every_field:
+            widget.attrs["aria-label"] = label
+        return formfield
+
+
+class NamedDeleteFormSet(BaseInlineFormSet):
+    """An inline formset whose "delete" boxes carry an accessible name (their column header is the only label)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Delete")
+
+
 class EditionStateFilter(admin.SimpleListFilter):
     title = _("state")
     parameter_name = "state"
@@ -116,8 +152,10 @@ class EditionStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CategoryInline(admin.TabularInline):
+class CategoryInline(NamedInputsMixin, admin.TabularInline):
     model = Category
+    formset = NamedDeleteFormSet
+    name_every_field = True
     fields = ["name", "slug", "entries_link"]
     readonly_fields = ["entries_link"]
     prepopulated_fields = {"slug": ("name",)}
@@ -163,7 +201,7 @@ class EditionForm(forms.ModelForm):
 
 
 @admin.register(Edition)
-class EditionAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
+class EditionAdmin(NamedInputsMixin, FrozenReadOnlyMixin, admin.ModelAdmin):
     form = EditionForm
     titles = {"add": _("Add an edition"), "change": _("Change the edition"), "view": _("View the edition")}
     list_display = [
@@ -259,7 +297,7 @@ FROZEN_CATEGORIES = _("The results of this edition are frozen (published): its c
 FROZEN_ENTRIES = _("The results of this edition are frozen (published): its entries can no longer change.")
 
 
-class EntryInlineFormSet(BaseInlineFormSet):
+class EntryInlineFormSet(NamedDeleteFormSet):
     def clean(self):
         super().clean()
         edition = self.instance.edition if self.instance.edition_id else None
@@ -271,8 +309,9 @@ class EntryInlineFormSet(BaseInlineFormSet):
                 raise ValidationError(FROZEN_ENTRIES)
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(NamedInputsMixin, admin.TabularInline):
     model = Entry
+    name_every_field = True
     formset = EntryInlineFormSet
     fields = ["brand", "status", "status_reason"]
     autocomplete_fields = ["brand"]
@@ -333,8 +372,10 @@ class CategoryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
             services.entry_save(entry=entry, changed_fields=changed)
 
 
-class BrandMembershipInline(admin.TabularInline):
+class BrandMembershipInline(NamedInputsMixin, admin.TabularInline):
     model = BrandMembership
+    formset = NamedDeleteFormSet
+    name_every_field = True
     fields = ["user", "created_at"]
     readonly_fields = ["created_at"]
     autocomplete_fields = ["user"]

@@ -383,3 +383,34 @@ def test_console_admin_home_dashboard_speaks_french(admin_client):
     assert "Tableau de bord de la saison" in response.text
     assert "1 candidature sur 2 en retard sur le plan" in response.text
     assert "Clôture des recours" in response.text
+
+
+def unnamed_inputs(html: str) -> list[str]:
+    """Inputs a person fills in with neither a <label for> nor an aria-label (axe's "label" rule)."""
+    import re
+
+    labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', html))
+    unnamed = []
+    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
+        if re.search(r'type="(hidden|submit)"', tag) or "__prefix__" in tag or "aria-label=" in tag:
+            continue
+        found = re.search(r'\bid="([^"]+)"', tag)
+        if not (found and found.group(1) in labelled):
+            unnamed.append(tag)
+    return unnamed
+
+
+@pytest.mark.parametrize("model", ["edition", "category", "brand"])
+def test_console_change_forms_name_every_input(admin_client, model):
+    # Arrange
+    entry = factories.EntryFactory()
+    factories.BrandMembershipFactory(brand=entry.brand)
+    obj = {"edition": entry.category.edition, "category": entry.category, "brand": entry.brand}[model]
+
+    # Act
+    response = admin_client.get(reverse(f"admin:election_{model}_change", args=[obj.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+
+    # Assert
+    assert unnamed_inputs(response.text) == []
+    if model == "edition":
+        assert 'aria-label="Cérémonie (heure)"' in response.text
