@@ -82,7 +82,8 @@ CARD_CACHE_SECONDS = 300
 def _card_key(entry: Entry) -> str:
     """What the card depends on, as a cache key: inputs and computation of the category's ranking
     (results, exclusions, grid and settings bump ``input_version``), the entry's stored score,
-    the edition's release and publication state, and the language of the labels."""
+    the edition's release and publication state, the language of the labels, and the brands whose
+    entries count as the brand's own (disclosure control: a member shared with a competitor)."""
     edition = entry.category.edition
     try:
         ranking = entry.category.ranking
@@ -103,6 +104,13 @@ def _card_key(entry: Entry) -> str:
         edition.is_published,
         edition.results_released,
         translation.get_language(),
+        sorted(
+            set(
+                BrandMembership.objects.filter(user__brand_memberships__brand_id=entry.brand_id).values_list(
+                    "brand_id", flat=True
+                )
+            )
+        ),
     ]
     return "scorecard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 

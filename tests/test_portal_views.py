@@ -240,9 +240,9 @@ def test_scorecard_query_count_constant(n, django_assert_num_queries):
     user, entry = _category_with_entries(n)
     client = _client(user)
 
-    # session, user, entry (+ score, ranking), category scores, grid, entry's tests, peers' tests,
-    # previous edition's entry, the menu's membership check.
-    with django_assert_num_queries(9):
+    # session, user, entry (+ score, ranking), brands sharing a member (cache key), category scores,
+    # grid, entry's tests, peers' tests, previous edition's entry, the menu's membership check.
+    with django_assert_num_queries(10):
         response = client.get(_scorecard(entry))
 
     assert response.status_code == 200
@@ -275,3 +275,19 @@ def test_scorecard_cache_follows_a_recompute():
     # Restoring the excluded 0/20 phone test: phone (10 + 20 + 0 + 0)/4 = 7.5, overall (2·7.5 + 17.5)/3.
     assert 'data-testid="overall">12,50' in before
     assert 'data-testid="overall">10,83' in after
+
+
+def test_scorecard_cache_follows_a_member_shared_with_a_competitor():
+    # D, B and C are unknown to A's member: 4 entries, 3 unknown → the averages are shown. Once that
+    # member also joins B and D, A's own entries are A, B, D: only C is unknown → withheld at once.
+    world = small_world(entrants=4)
+    client = _client(world.member_a)
+    before = client.get(_scorecard(world.a)).content.decode()
+
+    BrandMembership.objects.create(user=world.member_a, brand=world.b.brand)
+    BrandMembership.objects.create(user=world.member_a, brand=world.d.brand)
+    after = client.get(_scorecard(world.a)).content.decode()
+
+    assert "10,83" in before
+    assert "10,83" not in after
+    assert 'data-testid="no-aggregates"' in after
