@@ -414,3 +414,20 @@ def test_console_change_forms_name_every_input(admin_client, model):
     assert unnamed_inputs(response.text) == []
     if model == "edition":
         assert 'aria-label="Cérémonie (heure)"' in response.text
+
+
+def test_console_rankings_and_progress_titles_need_no_elision_in_french(admin_client):
+    # Arrange: "Classements de Élu…" read wrong; a dash reads right whatever the name starts with.
+    edition, _azur, _beryl = dashboard_world(2068)
+    campaign = edition.campaigns.get()
+
+    # Act
+    rankings = admin_client.get(reverse("admin:scoring_edition_overview", args=[edition.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    progress = admin_client.get(
+        reverse("admin:mystery_tests_campaign_progress", args=[campaign.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+
+    # Assert
+    assert "Classements — Élu" in rankings.text
+    assert "Classements de Élu" not in rankings.text
+    assert "Avancement — " in progress.text
