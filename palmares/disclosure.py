@@ -20,6 +20,12 @@ averages that cannot give any one of them away:
    Averages are admitted one at a time in a fixed order (overall, channels, criteria), each kept
    only if the whole stays safe, so the result does not depend on the data's order.
 
+3. **No rank before publication.** Scores lie between 0 and 20, so the others' sum bounds each of
+   them: if it is below one of the brand's own scores, every other entry is below it (the brand
+   is first); if it exceeds ``20 × (others − 1)`` plus that score, every other entry is above it
+   (the brand is last). Before publication (§10: rank only once published) the overall and
+   channel averages, which give that sum, are then withheld.
+
 Never a best, a minimum, a quantile, a spread or a rank of others: the scorecard does not even
 compute them.
 """
@@ -33,6 +39,8 @@ from typing import Any
 # METHODOLOGY §10.
 MIN_CONTRIBUTORS = 4
 MIN_UNKNOWN = 2
+# Scores are out of 20 (METHODOLOGY §4).
+SCALE = 20.0
 # Below this residual a target counts as solvable from the shown averages.
 _TOLERANCE = 1e-7
 
@@ -58,6 +66,18 @@ def rule_allows(contributors: Iterable[Peer]) -> bool:
     peers = list(contributors)
     unknown = [p for p in peers if not p.own and not p.laureate]
     return len(peers) >= MIN_CONTRIBUTORS and len(unknown) >= MIN_UNKNOWN
+
+
+def reveals_rank(peers: list[Peer]) -> bool:
+    """Would the others' overall sum (n × the average − the brand's own) place every other entry on
+    one side of one of the brand's own scores? The displayed average is rounded to 2 decimals: the
+    bound is taken with that slack, so a near miss is withheld too."""
+    own = [p.overall for p in peers if p.own]
+    others = [p.overall for p in peers if not p.own]
+    if not own or not others:
+        return False
+    total, slack = sum(others), 0.005 * len(peers)
+    return any(total < o + slack or total - SCALE * (len(others) - 1) > o - slack for o in own)
 
 
 def _mean(values: list[float]) -> float:
@@ -159,14 +179,19 @@ def category_averages(
     channels: list[str],
     weights: Mapping[str, float],
     grid: Mapping[str, Mapping[str, float]],
+    published: bool = True,
 ) -> dict[str, Any]:
     """The averages a brand may read: ``{"overall": {...} | None, "channels": {c: {...} | None},
     "criteria": {(c, code): mean | None}}``; each shown average is ``{"average", "entries"}``
-    (criteria: the mean alone)."""
+    (criteria: the mean alone). Before publication (``published`` false) no overall or channel
+    average that would give away the brand's rank (``reveals_rank``)."""
+    rank_hidden = not published and reveals_rank(peers)
     system = _System(peers, weights, grid)
     system.start()
 
-    def admit(contributors: list[Peer], row: dict[Hashable, float]) -> bool:
+    def admit(contributors: list[Peer], row: dict[Hashable, float], *, scores: bool = False) -> bool:
+        if scores and rank_hidden:
+            return False
         return rule_allows(contributors) and system.admit(row)
 
     def sum_row(contributors: list[Peer], var) -> dict[Hashable, float]:
@@ -179,12 +204,12 @@ def category_averages(
         return row
 
     result: dict[str, Any] = {"overall": None, "channels": {}, "criteria": {}}
-    if admit(peers, sum_row(peers, system.overall_row)):
+    if admit(peers, sum_row(peers, system.overall_row), scores=True):
         result["overall"] = {"average": _mean([p.overall for p in peers]), "entries": len(peers)}
     for c in channels:
         contributors = [p for p in peers if c in p.channels]
         result["channels"][c] = None
-        if admit(contributors, sum_row(contributors, lambda p, c=c: {("s", p.entry_id, c): 1.0})):
+        if admit(contributors, sum_row(contributors, lambda p, c=c: {("s", p.entry_id, c): 1.0}), scores=True):
             result["channels"][c] = {
                 "average": _mean([p.channels[c] for p in contributors]),
                 "entries": len(contributors),

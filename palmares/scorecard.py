@@ -352,6 +352,7 @@ def _averages(
         channels=list(edition.channels),
         weights={c: float(edition.weight[c]) for c in edition.channels},
         grid={c: {row["code"]: row["weight"] for row in grid.get(c, [])} for c in edition.channels},
+        published=edition.is_published,
     )
 
 

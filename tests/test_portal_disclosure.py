@@ -365,3 +365,26 @@ def test_brand_emails_hold_no_score_of_another_entry(organiser, django_capture_o
         text = re.sub(r"https?://\S+", "", f"{message.subject}\n{message.body}")  # the link's address
         assert re.findall(r"\d+[.,]\d+", text) == [], text
         assert not [v for v in others if _french(v) in text or f"{v:.2f}" in text]
+
+
+@pytest.mark.parametrize(
+    ("own", "others", "revealed"),
+    [
+        (18.0, [5.0, 6.0, 6.0], True),  # others' sum 17 < 18: all below, the brand is first
+        (17.0, [5.0, 6.0, 6.0], True),  # sum 17, within the average's rounding of 17: withheld too
+        (16.0, [5.0, 6.0, 6.0], False),  # one of them could be above 16
+        (3.0, [19.0, 18.0, 17.5], True),  # sum 54.5 − 2 × 20 = 14.5 > 3: all above, the brand is last
+        (15.0, [19.0, 18.0, 17.5], False),
+    ],
+)
+def test_category_averages_before_publication_never_give_the_brand_its_rank(own, others, revealed):
+    peers = [Peer(entry_id=0, overall=own, channels={"phone": own}, own=True)] + [
+        Peer(entry_id=i + 1, overall=v, channels={"phone": v}) for i, v in enumerate(others)
+    ]
+
+    before = category_averages(peers, channels=["phone"], weights={"phone": 1.0}, grid={}, published=False)
+    after = category_averages(peers, channels=["phone"], weights={"phone": 1.0}, grid={}, published=True)
+
+    assert (before["overall"] is None, before["channels"]["phone"] is None) == (revealed, revealed)
+    # Once published the rank is on the scorecard anyway: the averages are shown.
+    assert after["overall"] is not None
