@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from common.display import format_score
 from election.admin import EntryColumnsMixin
+from election.channels import Channel
 
 from . import exports, review, selectors, services
 from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, ResultEvent, TestResult
@@ -108,7 +109,7 @@ class CampaignAdmin(admin.ModelAdmin):
             "original": campaign,
             "campaign": campaign,
             "title": _("Progress of %(campaign)s") % {"campaign": campaign},
-            "channels": campaign.edition.channels,
+            "channels": [Channel(c).label for c in campaign.edition.channels],  # names, not codes
             **progress,
         }
         return TemplateResponse(request, "admin/mystery_tests/campaign/progress.html", context)

@@ -416,7 +416,7 @@ def test_console_change_forms_name_every_input(admin_client, model):
         assert 'aria-label="Cérémonie (heure)"' in response.text
 
 
-def test_console_rankings_and_progress_titles_need_no_elision_in_french(admin_client):
+def test_console_rankings_and_progress_pages_read_right_in_french(admin_client):
     # Arrange: "Classements de Élu…" read wrong; a dash reads right whatever the name starts with.
     edition, _azur, _beryl = dashboard_world(2068)
     campaign = edition.campaigns.get()
@@ -431,3 +431,5 @@ def test_console_rankings_and_progress_titles_need_no_elision_in_french(admin_cl
     assert "Classements — Élu" in rankings.text
     assert "Classements de Élu" not in rankings.text
     assert "Avancement — " in progress.text
+    assert '<th scope="col">Téléphone</th>' in progress.text
+    assert '<th scope="col">phone</th>' not in progress.text
