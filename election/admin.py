@@ -394,6 +394,21 @@ class BrandAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.brands_with_counts()
 
+    def _published(self, obj: Brand | None) -> bool:
+        """The brand competes in a frozen edition: its slug is in a published address (/palmares/brands/<slug>/)."""
+        if obj is None or obj.pk is None:
+            return False
+        if not hasattr(obj, "_in_frozen_edition"):
+            obj._in_frozen_edition = obj.entries.filter(category__edition__frozen_at__isnull=False).exists()
+        return obj._in_frozen_edition
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "slug"] if self._published(obj) else readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if self._published(obj) else super().get_prepopulated_fields(request, obj)
+
     @admin.display(description=_("entries"), ordering="n_entries")
     def entries_link(self, obj: Brand) -> str:
         return _changelist_link("entry", f"brand__id__exact={obj.pk}", obj.n_entries)

@@ -433,3 +433,32 @@ def test_console_rankings_and_progress_pages_read_right_in_french(admin_client):
     assert "Avancement — " in progress.text
     assert '<th scope="col">Téléphone</th>' in progress.text
     assert '<th scope="col">phone</th>' not in progress.text
+
+
+def test_console_brand_slug_of_a_published_brand_is_read_only(admin_client):
+    # Arrange: /palmares/brands/<slug>/ is published once the brand competes in a frozen edition.
+    published = factories.EntryFactory(category=factories.CategoryFactory(edition=published_edition())).brand
+    unpublished = factories.EntryFactory().brand
+
+    # Act
+    frozen_page = admin_client.get(reverse("admin:election_brand_change", args=[published.pk]))
+    open_page = admin_client.get(reverse("admin:election_brand_change", args=[unpublished.pk]))
+    admin_client.post(
+        reverse("admin:election_brand_change", args=[published.pk]),
+        {
+            "name": "Nouveau nom",
+            "slug": "nouvelle-adresse",
+            "website": "",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+        },
+    )
+
+    # Assert
+    assert 'name="slug"' not in frozen_page.text
+    assert 'name="slug"' in open_page.text
+    published.refresh_from_db()
+    assert published.name == "Nouveau nom"
+    assert published.slug != "nouvelle-adresse"
