@@ -237,6 +237,7 @@ def dashboard_world(year: int, *, published: bool = False):
         year=year,
         tests_start_on=today - dt.timedelta(days=60),
         tests_end_on=today - dt.timedelta(days=1),
+        results_released_at=timezone.now() + dt.timedelta(days=2),
         appeals_close_at=timezone.now() + dt.timedelta(days=5),
         ceremony_at=timezone.now() + dt.timedelta(days=20),
     )
@@ -284,7 +285,7 @@ def test_console_dashboard_figures_of_an_open_edition():
     assert season["publication"]["state"] == "open"
     assert season["publication"]["days"] == 20
     keys = [step["key"] for step in season["timeline"]]
-    assert keys == ["tests_start_on", "tests_end_on", "today", "appeals_close_at", "ceremony_at"]
+    assert keys == ["tests_start_on", "tests_end_on", "today", "results_released_at", "appeals_close_at", "ceremony_at"]
 
 
 def test_console_dashboard_marks_rankings_stale_when_never_computed():
@@ -383,6 +384,7 @@ def test_console_admin_home_dashboard_speaks_french(admin_client):
     assert "Tableau de bord de la saison" in response.text
     assert "1 candidature sur 2 en retard sur le plan" in response.text
     assert "Clôture des recours" in response.text
+    assert "Revue à terminer avant la communication aux marques" in response.text
 
 
 def unnamed_inputs(html: str) -> list[str]:
