@@ -19,7 +19,6 @@ averages that cannot give any one of them away:
    no other entry's overall, channel score or criterion mean can be solved from what is shown.
    Averages are admitted one at a time in a fixed order (overall, channels, criteria), each kept
    only if the whole stays safe, so the result does not depend on the data's order.
-
 3. **No rank before publication.** Scores lie between 0 and 20, so the others' sum bounds each of
    them: if it is below one of the brand's own scores, every other entry is below it (the brand
    is first); if it exceeds ``20 × (others − 1)`` plus that score, every other entry is above it
