@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -16,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.permissions import agency_of, is_organiser
+from common.permissions import agency_of, is_edition_auditor, is_organiser
 from election.models import Edition
 from mystery_tests.models import TestResult
 from mystery_tests.provenance import key_ring
@@ -89,9 +88,9 @@ class EditionProofView(APIView):
         summary="The inclusion proof of one test in its published category root",
         description=(
             "After publication only (`404` before). The test's agency (only its own tests: another agency's "
-            "is `404`) and organisers. `counted: true` comes with the RFC 6962 audit path against the "
-            "category root of the palmarès; otherwise `counted: false` with `reason`. With `fingerprint`, "
-            "asks about that version of the test (a replaced one answers `reason: replaced`)."
+            "is `404`), the edition's auditor and organisers. `counted: true` comes with the RFC 6962 audit "
+            "path against the category root of the palmarès; otherwise `counted: false` with `reason`. "
+            "With `fingerprint`, asks about that version of the test (a replaced one answers `reason: replaced`)."
         ),
         parameters=[
             OpenApiParameter("external_id", OpenApiTypes.STR, OpenApiParameter.QUERY, required=True),
@@ -112,7 +111,7 @@ class EditionProofView(APIView):
             200: ProofSerializer,
             400: OpenApiResponse(ErrorSerializer, description="external_id missing, or ambiguous for an organiser."),
             401: OpenApiResponse(ErrorSerializer),
-            403: OpenApiResponse(ErrorSerializer, description="Neither an agency nor an organiser."),
+            403: OpenApiResponse(ErrorSerializer, description="Neither an agency, the auditor nor an organiser."),
             404: OpenApiResponse(ErrorSerializer, description="Unknown or unpublished edition, or no such test."),
         },
         tags=["provenance"],
@@ -120,9 +119,13 @@ class EditionProofView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         organiser = is_organiser(request.user)
         agency = None if organiser else agency_of(request.user)
-        if not organiser and agency is None:
-            raise PermissionDenied(_("Proofs are given to the test's agency and to organisers."))
-        edition = get_object_or_404(Edition, pk=pk)
+        edition = Edition.objects.filter(pk=pk).first()
+        # The edition's auditor reads every test of it, as organisers do (API.md).
+        everyone = organiser or (edition is not None and is_edition_auditor(request.user, edition))
+        if not everyone and agency is None:
+            raise PermissionDenied(_("Proofs are given to the test's agency, the edition's auditor and organisers."))
+        if edition is None:
+            raise Http404
         publication = live_publication(edition=edition)
         if publication is None:
             raise Http404
@@ -133,7 +136,7 @@ class EditionProofView(APIView):
         results = TestResult.objects.filter(campaign__edition=edition, external_id=external_id).select_related(
             "agency", "entry__brand", "entry__category"
         )
-        if agency is not None:
+        if not everyone:
             results = results.filter(agency=agency)
         elif request.query_params.get("agency"):
             results = results.filter(agency__slug=request.query_params["agency"])

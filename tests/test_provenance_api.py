@@ -424,3 +424,22 @@ def test_documented_verifier_checks_a_receipt_and_a_proof(world, uploaded, organ
     assert receipt_ok.returncode == 0, receipt_ok.stdout + receipt_ok.stderr
     assert proof_ok.returncode == 0, proof_ok.stdout + proof_ok.stderr
     assert proof_bad.returncode == 1
+
+
+def test_the_editions_auditor_gets_proofs_of_every_agency(world, uploaded, organiser):
+    # Arrange
+    from election.models import Edition
+    from tests import factories
+
+    auditor = factories.UserFactory(username="commissaire")
+    Edition.objects.filter(pk=world.edition.pk).update(auditor=auditor)
+    _publish(world, organiser)
+
+    # Act
+    answer = world.client(auditor).get(
+        f"/api/v1/editions/{world.edition.pk}/proofs/", {"external_id": uploaded[0]["external_id"]}
+    )
+
+    # Assert
+    assert answer.status_code == 200
+    assert answer.json()["counted"] is True
