@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from common.permissions import is_organiser
 
+from .audit.selectors import audit_statement
 from .certificates import (
     certificate_facts,
     display_score,
@@ -155,6 +156,7 @@ def verification_page(*, code: str, now: dt.datetime | None = None) -> dict[str,
         "overall": display_score(certificate.overall),
         "ex_aequo": (certificate.co_laureates or 0) > 1,
         "verify_url": verify_url(certificate.code),
+        "audit_statement": audit_statement(getattr(certificate, "frozen_audit", None), time_zone=edition.time_zone),
         "palmares_url": (
             palmares_category_path(country=edition.country, year=edition.year, slug=category.slug)
             if still_public
@@ -163,28 +165,30 @@ def verification_page(*, code: str, now: dt.datetime | None = None) -> dict[str,
     }
 
 
-def _downloadable(user: AbstractBaseUser, now: dt.datetime) -> Q:
+def _downloadable(user: AbstractBaseUser, now: dt.datetime, include_revoked: bool = False) -> Q:
     if is_organiser(user):
         return Q()
-    return (
-        Q(entry__brand__memberships__user=user)
-        & Q(revoked_at__isnull=True)
-        & Q(publication__goes_live_at__lte=now)
-        & Q(publication__unpublished_at__isnull=True)
-    )
+    mine = Q(entry__brand__memberships__user=user) & Q(publication__goes_live_at__lte=now)
+    current = Q(revoked_at__isnull=True) & Q(publication__unpublished_at__isnull=True)
+    if include_revoked:
+        # The portal's list also shows the brand's revoked certificates, with the reason.
+        return mine & (current | Q(revoked_at__isnull=False))
+    return mine & current
 
 
 def certificates_for(
-    *, user: AbstractBaseUser | AnonymousUser, now: dt.datetime | None = None
+    *, user: AbstractBaseUser | AnonymousUser, now: dt.datetime | None = None, include_revoked: bool = False
 ) -> QuerySet[Certificate]:
     """Certificates the user may download: organisers all; a brand member those of the brand's
     live, unrevoked titles; anyone else none. Each carries ``state`` and ``next_live_at``
-    (see ``with_validity``) for lists such as the portal's."""
+    (see ``with_validity``) for lists such as the portal's. ``include_revoked`` adds, for the
+    portal's list only, the brand's revoked ones (shown with their reason, never downloadable)."""
     if not user.is_authenticated:
         return Certificate.objects.none()
     now = now or timezone.now()
+    visible = _downloadable(user, now, include_revoked)
     return (
-        with_validity(with_certificate_facts(Certificate.objects.filter(_downloadable(user, now))), now=now)
+        with_validity(with_certificate_facts(Certificate.objects.filter(visible)), now=now)
         .distinct()
         .order_by("-publication__edition__year", "entry__category__name", "entry__brand__name", "pk")
     )

@@ -22,6 +22,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.fields.json import KeyTransform
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 from common.display import display_score  # noqa: F401  (the one rounding of §10; re-exported here)
 from election.models import Entry
 
+from .audit.selectors import audit_statement, frozen_audit
 from .models import Certificate, Publication
 
 if TYPE_CHECKING:
@@ -110,6 +112,8 @@ def with_certificate_facts(queryset: QuerySet[Certificate]) -> QuerySet[Certific
         queryset.select_related("publication__edition", "entry__brand", "entry__category")
         .defer("publication__snapshot")
         .annotate(co_laureates=Subquery(co_laureates))
+        # The palmarès audit frozen with the publication (issue 17: printed on the certificate).
+        .annotate(frozen_audit=KeyTransform("audit", KeyTransform("palmares", "publication__snapshot")))
     )
 
 
@@ -135,8 +139,13 @@ def certificate_facts(certificate: Certificate) -> dict[str, Any]:
         co_laureates = Certificate.objects.filter(
             publication_id=certificate.publication_id, entry__category_id=category.pk
         ).count()
+    if hasattr(certificate, "frozen_audit"):
+        audit = certificate.frozen_audit if isinstance(certificate.frozen_audit, dict) else None
+    else:
+        audit = frozen_audit(publication_id=certificate.publication_id)
     return {
         "code": certificate.code,
+        "audit": audit,
         "edition": {
             "name": edition.name,
             "country": edition.country,
@@ -235,6 +244,7 @@ def render_certificate_pdf(facts: dict[str, Any]) -> bytes:
         "country_name": _country_name(edition["country"]),
     }
     with translation.override(edition["language"]):
+        context["audit_statement"] = audit_statement(facts.get("audit"), time_zone=edition["time_zone"])
         html = get_template(PDF_TEMPLATE).render(context)
     # Tagged PDF: screen readers and text extraction follow the reading order.
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_tags=True)

@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 
 from mystery_tests.provenance import b64url, key_ring
 
+from .audit.selectors import audit_statement, frozen_audit
 from .certificate_selectors import REVOKED, certificate_verification
 from .certificates import palmares_category_path, verify_path, verify_url
-from .models import Certificate, Publication
+from .models import Certificate
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -67,27 +68,6 @@ def _day_bounds(edition, start: dt.date | None, end: dt.date | None) -> dict[str
     if end:
         dates["activityEndDate"] = _iso(dt.datetime.combine(end, dt.time(23, 59, 59), tzinfo=tz))
     return dates
-
-
-def _frozen_audit(publication_id: int) -> dict | None:
-    """The palmarès ``audit`` frozen in the certificate's publication (null without a signed-off audit)."""
-    value = Publication.objects.filter(pk=publication_id).values_list("snapshot__palmares__audit", flat=True).first()
-    return value if isinstance(value, dict) else None
-
-
-def audit_statement(audit: dict, *, time_zone: str) -> str:
-    """ "Results audited by …, on …: n tests drawn at random, n verified, n discrepancies"."""
-    signed = dt.datetime.fromisoformat(audit["signed_at"]).astimezone(zoneinfo.ZoneInfo(time_zone))
-    return _(
-        "Results audited by %(auditor)s on %(date)s: %(sampled)d tests drawn at random, %(verified)d verified, "
-        "%(discrepancies)d discrepancies."
-    ) % {
-        "auditor": audit["auditor"],
-        "date": signed.date().isoformat(),
-        "sampled": audit["sampled"],
-        "verified": audit["verified"],
-        "discrepancies": audit["discrepancies"],
-    }
 
 
 def certificate_credential(certificate: Certificate) -> dict[str, Any]:
@@ -134,7 +114,7 @@ def certificate_credential(certificate: Certificate) -> dict[str, Any]:
             "credentialStatus": {"id": status_url(certificate.code), "type": "1EdTechRevocationList"},
             "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
         }
-        audit = _frozen_audit(certificate.publication_id)
+        audit = frozen_audit(publication_id=certificate.publication_id)
         if audit:
             credential["evidence"] = [
                 {

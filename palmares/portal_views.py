@@ -115,7 +115,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         for e in page.object_list
     ]
     # A laureate's members reach their certificates (PDF and verification page) from here.
-    certificates = list(certificates_for(user=request.user))
+    certificates = list(certificates_for(user=request.user, include_revoked=True))
     return render(
         request, "palmares/portal/home.html", {"entries": rows, "page_obj": page, "certificates": certificates}
     )

@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("palmares.portal_urls")),
     path("", include("palmares.certificate_urls")),
     path("", include("palmares.appeal_urls")),
+    path("", include("palmares.audit.urls")),
 ]

@@ -27,6 +27,7 @@ from common.permissions import is_organiser
 from election.models import COUNTRY_NAMES, Edition
 
 from . import presentation, selectors
+from .audit.selectors import audit_statement
 from .models import Publication
 
 PAGE_TEMPLATE = "palmares/page.html"
@@ -192,6 +193,10 @@ def _common(snapshot: dict, country: str, year: int, preview: bool) -> dict[str,
         "preview": preview,
         "query": "?preview=1" if preview else "",
         "provenance": palmares.get("provenance") or {},  # METHODOLOGY §12: {"edition_root"}
+        # The independent controller's signed-off audit, as one sentence ("" without one).
+        "audit_statement": audit_statement(
+            palmares.get("audit"), time_zone=snapshot.get("methodology", {}).get("time_zone", "Europe/Paris")
+        ),
     }
 
 

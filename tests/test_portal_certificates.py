@@ -52,13 +52,21 @@ def test_portal_home_other_brand_member_sees_no_certificate(client, world):
     assert verify not in body
 
 
-def test_portal_home_revoked_certificate_is_not_listed(client, world):
-    certificate_revoke(certificate=world["certificate"], user=factories.UserFactory(is_staff=True), reason="Erreur")
+def test_portal_home_revoked_certificate_is_listed_revoked_with_reason_and_no_download(client, world):
+    # Issue 17: a brand sees its revoked certificate and why (it used to vanish from the list).
+    certificate_revoke(
+        certificate=world["certificate"], user=factories.UserFactory(is_staff=True), reason="End of the logo licence"
+    )
     client.force_login(world["member"])
+    download, verify = _links(world["certificate"])
 
     body = client.get("/portal/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert world["certificate"].code not in body
+    assert "Revoked on" in body
+    assert "End of the logo licence" in body
+    assert f'href="{verify}"' in body
+    assert download not in body
+    assert client.get(download).status_code == 404
 
 
 def test_portal_home_certificates_in_french(client, world):

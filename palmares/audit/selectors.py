@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils.formats import date_format
+from django.utils.translation import ngettext
 
 from election.models import Edition
 
+from ..models import Publication
 from .models import Audit, AuditCheck
 
 
@@ -85,4 +89,58 @@ def audit_body(*, audit: Audit) -> dict[str, Any]:
         "drawn_at": audit.drawn_at.astimezone(dt.UTC).isoformat(),
         "signed_off_at": audit.signed_off_at.astimezone(dt.UTC).isoformat() if audit.signed_off_at else None,
         "tests": [check_body(c) for c in audit_checks(audit=audit)],
+    }
+
+
+def frozen_audit(*, publication_id: int) -> dict[str, Any] | None:
+    """The palmarès ``audit`` frozen in a publication's snapshot (None without a signed-off audit)."""
+    value = Publication.objects.filter(pk=publication_id).values_list("snapshot__palmares__audit", flat=True).first()
+    return value if isinstance(value, dict) else None
+
+
+def audit_statement(audit: dict[str, Any] | None, *, time_zone: str) -> str:
+    """The public sentence about a palmarès ``audit``, in the active language ("" without one):
+    "Results audited by Maître …, on …: 120 tests drawn at random, 120 verified, 0 discrepancies."."""
+    if not audit:
+        return ""
+    signed = dt.datetime.fromisoformat(audit["signed_at"]).astimezone(zoneinfo.ZoneInfo(time_zone))
+    return ngettext(
+        "Results audited by %(auditor)s on %(date)s: %(sampled)d tests drawn at random, %(verified)d verified, "
+        "%(discrepancies)d discrepancy.",
+        "Results audited by %(auditor)s on %(date)s: %(sampled)d tests drawn at random, %(verified)d verified, "
+        "%(discrepancies)d discrepancies.",
+        audit["discrepancies"],
+    ) % {
+        "auditor": audit["auditor"],
+        "date": date_format(signed.date(), "DATE_FORMAT"),
+        "sampled": audit["sampled"],
+        "verified": audit["verified"],
+        "discrepancies": audit["discrepancies"],
+    }
+
+
+def evidence(*, check: AuditCheck) -> dict[str, Any]:
+    """A drawn test with everything behind it: all its fields (points with their criteria), its history
+    (versions, exclusions, restores), its appeals, and whether it is still the version drawn."""
+    from mystery_tests.models import Criterion
+
+    from ..models import Appeal
+    from ..provenance import result_fingerprint
+
+    result = check.result
+    labels = dict(
+        Criterion.objects.filter(edition_id=result.entry.category.edition_id, channel=result.channel).values_list(
+            "code", "label"
+        )
+    )
+    return {
+        "result": result,
+        "points": [
+            {"code": code, "label": labels.get(code, code), "points": points}
+            for code, points in (result.scores or {}).items()
+            if points is not None
+        ],
+        "events": list(result.events.select_related("user").order_by("at", "id")),
+        "appeals": list(Appeal.objects.filter(result=result).select_related("filed_by").order_by("filed_at")),
+        "current_fingerprint": result.fingerprint or result_fingerprint(result),
     }

@@ -1,0 +1,118 @@
+"""Organisers read the audits (read-only): who drew what, each drawn test's outcome and note. A
+discrepancy links to the test, where the quality review may exclude it."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from common.permissions import is_organiser
+
+from .models import Audit, AuditCheck
+
+
+class OrganisersReadOnly:
+    """Organisers see; nobody adds, changes or deletes here (the auditor writes through the audit area)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_organiser(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_organiser(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+def _test_link(check: AuditCheck) -> str:
+    url = reverse("admin:mystery_tests_testresult_change", args=[check.result_id])
+    return format_html('<a href="{}">{} · {}</a>', url, check.result.agency.slug, check.result.external_id)
+
+
+class AuditCheckInline(OrganisersReadOnly, admin.TabularInline):
+    model = AuditCheck
+    extra = 0
+    can_delete = False
+    fields = ["position", "category_slug", "test", "fingerprint", "outcome", "note", "checked_at"]
+    readonly_fields = fields
+    ordering = ["position"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditCheck]:
+        return super().get_queryset(request).select_related("result__agency")
+
+    @admin.display(description=_("test"))
+    def test(self, obj: AuditCheck) -> str:
+        return _test_link(obj)
+
+
+@admin.register(Audit)
+class AuditAdmin(OrganisersReadOnly, admin.ModelAdmin):
+    list_display = ["edition", "auditor", "drawn_at", "signed_off_at", "sampled", "verified", "discrepancies"]
+    list_select_related = ["edition", "auditor"]
+    inlines = [AuditCheckInline]
+    fields = [
+        "edition",
+        "auditor",
+        "rate",
+        "nonce",
+        "tree_hash",
+        "seed",
+        "counted_tests",
+        "drawn_at",
+        "signed_off_at",
+        "signed_off_by",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Audit]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_sampled=Count("checks"),
+                n_verified=Count("checks", filter=Q(checks__outcome=AuditCheck.Outcome.VERIFIED)),
+                n_discrepancies=Count("checks", filter=Q(checks__outcome=AuditCheck.Outcome.DISCREPANCY)),
+            )
+        )
+
+    @admin.display(description=_("drawn tests"), ordering="n_sampled")
+    def sampled(self, obj: Audit) -> int:
+        return obj.n_sampled
+
+    @admin.display(description=_("verified"), ordering="n_verified")
+    def verified(self, obj: Audit) -> int:
+        return obj.n_verified
+
+    @admin.display(description=_("discrepancies"), ordering="n_discrepancies")
+    def discrepancies(self, obj: Audit) -> str:
+        if not obj.n_discrepancies:
+            return "0"
+        url = reverse("admin:palmares_auditcheck_changelist") + f"?audit__id__exact={obj.pk}&outcome__exact=discrepancy"
+        return format_html('<a href="{}"><strong>{}</strong></a>', url, obj.n_discrepancies)
+
+
+@admin.register(AuditCheck)
+class AuditCheckAdmin(OrganisersReadOnly, admin.ModelAdmin):
+    list_display = ["test", "edition", "category_slug", "outcome", "note", "checked_at"]
+    list_filter = ["outcome", "audit__edition"]
+    list_select_related = ["audit__edition", "result__agency"]
+    search_fields = ["result__external_id", "note"]
+    ordering = ["audit", "position"]
+
+    @admin.display(description=_("test"))
+    def test(self, obj: AuditCheck) -> str:
+        return _test_link(obj)
+
+    @admin.display(description=_("edition"))
+    def edition(self, obj: AuditCheck) -> str:
+        return str(obj.audit.edition)

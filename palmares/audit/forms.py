@@ -1,0 +1,42 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditCheck
+from .services import MAX_NONCE_LENGTH
+
+
+class DrawForm(forms.Form):
+    rate = forms.DecimalField(
+        label=_("Sampling rate"),
+        min_value=Decimal("0.0001"),
+        max_value=Decimal("1"),
+        max_digits=5,
+        decimal_places=4,
+        initial=Decimal("0.05"),
+        help_text=_("Share of each category's counted tests, e.g. 0.05 for 5 % (at least one test per category)."),
+    )
+    nonce = forms.CharField(
+        label=_("Your nonce"),
+        max_length=MAX_NONCE_LENGTH,
+        strip=False,
+        help_text=_(
+            "Any text of your choosing, unknown to the organisers until now: with the tree hash it seeds the draw."
+        ),
+    )
+
+
+class CheckForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[(AuditCheck.Outcome.VERIFIED, _("Verified")), (AuditCheck.Outcome.DISCREPANCY, _("Discrepancy"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == AuditCheck.Outcome.DISCREPANCY and not (cleaned.get("note") or "").strip():
+            self.add_error("note", _("Describe the discrepancy in a note."))
+        return cleaned
