@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common import throttling
-from common.permissions import is_organiser
+from common.permissions import is_brand_member, is_edition_auditor, is_organiser
 from common.throttling import parse_rate
 
 from . import reports
@@ -65,6 +65,9 @@ class ThrottledLoginView(auth_views.LoginView):
         """Without a safe ``next``: organisers land in their console, everyone else in the portal."""
         if is_organiser(self.request.user):
             return reverse("admin:index")
+        # An edition's auditor who is no brand member lands in the audit area.
+        if is_edition_auditor(self.request.user) and not is_brand_member(self.request.user):
+            return reverse("audit:home")
         return super().get_default_redirect_url()
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.permissions import is_organiser
+from common.permissions import is_edition_auditor, is_organiser
 from election.models import Edition
 from mystery_tests.serializers import UTCDateTimeField
 
@@ -82,9 +82,12 @@ class RankingsSerializer(serializers.Serializer):
 _ERROR = inline_serializer("RankingsError", fields={"detail": serializers.CharField()})
 
 
-def _organiser_edition(request: Request, pk: int) -> Edition:
-    """404 for an unknown edition, then 403 for anyone but an organiser (API.md status order)."""
+def _organiser_edition(request: Request, pk: int, *, auditor_reads: bool = False) -> Edition:
+    """404 for an unknown edition, then 403 for anyone but an organiser (API.md status order); with
+    ``auditor_reads``, the edition's auditor too (API.md: read-only on its tests and rankings)."""
     edition = get_object_or_404(Edition, pk=pk)
+    if auditor_reads and is_edition_auditor(request.user, edition):
+        return edition
     if not is_organiser(request.user):
         raise PermissionDenied(_("Only organisers may read or recompute rankings."))
     return edition
@@ -95,7 +98,7 @@ class EditionRankingsView(APIView):
 
     @extend_schema(
         operation_id="editions_rankings_retrieve",
-        summary="Current rankings of an edition (organisers)",
+        summary="Current rankings of an edition (organisers, and the edition's auditor)",
         description=(
             "The rankings stored by the last recompute: every category by slug with its registered "
             "entries by rank then brand slug (entries without a counted test last, rank, overall and "
@@ -105,13 +108,13 @@ class EditionRankingsView(APIView):
         responses={
             200: RankingsSerializer,
             401: OpenApiResponse(_ERROR, description="No or bad token."),
-            403: OpenApiResponse(_ERROR, description="Not an organiser."),
+            403: OpenApiResponse(_ERROR, description="Neither an organiser nor the edition's auditor."),
             404: OpenApiResponse(_ERROR, description="Unknown edition."),
         },
         tags=["editions"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        edition = _organiser_edition(request, pk)
+        edition = _organiser_edition(request, pk, auditor_reads=True)
         return Response(rankings_for(edition=edition))
 
 

@@ -309,22 +309,37 @@ def test_auditor_cannot_reach_another_edition(world, auditor_api):
     assert not Audit.objects.exists()
 
 
-def test_auditor_cannot_write_or_read_anything_else(world, auditor, auditor_api):
+def test_auditor_reads_its_rankings_and_cannot_write_or_read_anything_else(world, auditor, auditor_api):
     # Arrange
+    other = build_world(year=2036)
     site = Client()
     site.force_login(auditor)
 
     # Act
-    upload = auditor_api.post(f"/api/v1/campaigns/{world.campaign.pk}/results/", [], format="json")
     rankings = auditor_api.get(f"/api/v1/editions/{world.edition.pk}/rankings/")
+    other_rankings = auditor_api.get(f"/api/v1/editions/{other.edition.pk}/rankings/")
+    upload = auditor_api.post(f"/api/v1/campaigns/{world.campaign.pk}/results/", [], format="json")
     recompute_ = auditor_api.post(f"/api/v1/editions/{world.edition.pk}/recompute/")
     admin = site.get("/admin/")
+    portal_entry = site.get(f"/portal/scorecards/{world.entries['banque'][0].pk}/")
 
     # Assert
+    assert rankings.status_code == 200
+    assert [c["slug"] for c in rankings.json()["categories"]] == ["assurance", "banque", "energie"]
+    assert other_rankings.status_code == 403
     assert upload.status_code in (403, 404)
-    assert rankings.status_code in (403, 404)
-    assert recompute_.status_code in (403, 404)
+    assert recompute_.status_code == 403
     assert admin.status_code == 302 and "/login/" in admin["Location"]
+    assert portal_entry.status_code == 404
+
+
+def test_auditor_lands_in_the_audit_area_after_login(world, auditor):
+    # Act
+    response = Client().post("/accounts/login/", {"username": auditor.username, "password": factories.PASSWORD})
+
+    # Assert
+    assert response.status_code == 302
+    assert response["Location"] == "/audit/"
 
 
 # -- the publication gate ------------------------------------------------------------------------------

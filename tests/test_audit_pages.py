@@ -254,3 +254,58 @@ def test_public_pages_and_verification_page_state_the_audit(world, auditor):
     assert "Results audited by Maître Jeanne Martin" in verify_page
     assert f"/verify/{code}/credential.jwt" in verify_page
     assert f"/verify/{code}/status.json" in verify_page
+
+
+# -- query counts (ENGINEERING "Tests": 1 and 3 items) --------------------------------------------------
+# Session, user, edition, audit, its drawn tests (with test, agency, brand, category), the summary, messages.
+QUERIES_SAMPLE_PAGE = 7
+
+
+def _queries(client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_audit_sample_page_query_count_does_not_grow_with_the_sample(n, db):
+    # Arrange: one category of 9 counted tests; rate 0.1 draws 1, 0.3 draws 3
+    from decimal import Decimal
+
+    from tests.palmares_support import ONE_CATEGORY
+
+    w = build_world(scores=ONE_CATEGORY)
+    user = factories.UserFactory(username=f"auditor-{n}")
+    w.edition.auditor = user
+    w.edition.save()
+    audit = services.audit_draw(edition=w.edition, user=user, rate=Decimal({1: "0.1", 3: "0.3"}[n]), nonce="q")
+    client = browser(user)
+    client.get(f"/audit/{w.edition.pk}/")
+
+    # Act
+    count = _queries(client, f"/audit/{w.edition.pk}/")
+
+    # Assert
+    assert audit.checks.count() == n
+    assert count == QUERIES_SAMPLE_PAGE
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_audit_home_query_count_does_not_grow_with_the_editions(n, db):
+    # Arrange
+    user = factories.UserFactory(username=f"home-auditor-{n}")
+    for year in range(n):
+        edition = factories.EditionFactory(year=2060 + year)
+        edition.auditor = user
+        edition.save()
+    client = browser(user)
+    client.get("/audit/")
+
+    # Act
+    count = _queries(client, "/audit/")
+
+    # Assert
+    assert count == 4
