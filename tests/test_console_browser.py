@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from tests import factories
 from tests.browser_support import chromium, log_in, new_page, shot
+from tests.factories import PASSWORD
+from tests.test_console_admin import dashboard_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,3 +55,31 @@ def test_browser_console_published_edition_is_read_only_and_open_edition_is_edit
     assert opened["delete_links"] >= 1  # save_on_top: one above, one below
     assert opened["slug_input"] == 1
     assert opened["banner"] == 0
+
+
+def test_browser_console_organiser_lands_on_the_season_dashboard(live_server, organiser):
+    # Arrange
+    edition, _azur, beryl = dashboard_world(2066)
+
+    with chromium() as browser:
+        page = new_page(browser)
+        page.set_viewport_size({"width": 1366, "height": 900})
+
+        # Act
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", organiser.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("main form [type=submit]").last.click()
+        page.wait_for_url(f"{live_server.url}/admin/")
+        season = page.inner_text(f"[data-testid=season-{edition.pk}]")
+        today = page.locator("[data-testid=today]").count()
+        models = page.locator("#app-election, .app-election").count()
+        shot(page, "console-dashboard-1366")
+        page.set_viewport_size({"width": 390, "height": 844})
+        shot(page, "console-dashboard-390")
+
+    # Assert
+    assert beryl.brand.name in season
+    assert "Téléphone" in season
+    assert today == 1
+    assert models >= 1
