@@ -27,7 +27,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, connection, transaction
+from django.db import Error as DatabaseError
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -778,7 +779,7 @@ def _fail_after(job: ImportJob, exc: BaseException) -> ImportJob:
     reason = [job_error(_failure_reason(exc))]
     try:
         return _fail(job, reason)
-    except DatabaseError:
+    except DatabaseError:  # django.db.Error: InterfaceError ("connection already closed") included
         connection.close()
     return _fail(job, reason)
 

@@ -6,7 +6,9 @@ worker and a Redis of the test's own on the pytest PostgreSQL database:
    the same worker, still up, runs the next import;
 2. the worker killed (SIGKILL) while an import reads its file: the job, left ``running``, is failed
    by the sweep once its time is past, and nothing is stored;
-3. Redis down at upload: the agency gets its 202 and a ``pending`` import; Redis back, the beat's
+3. the worker's database session ended inside the import's write transaction (as a PostgreSQL
+   restart does): the job is failed with the reason, recorded on a new connection, nothing stored;
+4. Redis down at upload: the agency gets its 202 and a ``pending`` import; Redis back, the beat's
    sweep queues it and the worker runs it.
 
 Run with REDIS_URL and a PostgreSQL DATABASE_URL; skipped otherwise.
@@ -23,6 +25,7 @@ import pytest
 import requests
 from celery import Celery
 from django.conf import settings
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -130,6 +133,51 @@ def test_worker_killed_during_an_import_the_sweep_fails_the_job(iworld, tmp_path
     assert report == {"queued": [], "failed": [job_id]}
     assert job.status == "failed"
     assert "stopped before finishing" in job.errors[0]["message"]
+    assert TestResult.objects.count() == 0
+
+
+def _terminate_other_backends() -> int:
+    """Ends every other session on the test database, as a PostgreSQL restart ends the worker's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_worker_database_connection_lost_during_the_write_fails_the_job(iworld, tmp_path):
+    # Arrange
+    token, _created = agency_api_token(agency=iworld.agency_a)
+    marker = tmp_path / "writing"
+    redis = RedisServer()
+    redis.start()
+    env = process_env(REDIS_URL=redis.url)
+    slow_env = {**env, "IMPORT_SLOW_MARKER": str(marker), "IMPORT_SLOW_SECONDS": "3", "IMPORT_SLOW_AT": "write"}
+    try:
+        with (
+            gunicorn(port=free_port(), env=env, log=tmp_path / "server.log") as base,
+            worker(app="tests.slow_import_worker_app", env=slow_env, log=tmp_path / "slow.log") as process,
+        ):
+            # Act
+            response = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(1), row(2)]))
+            reached = wait_until(marker.exists, timeout=120)
+            terminated = _terminate_other_backends()
+            ended = wait_until(lambda: _status(response.json()["id"]) in ("succeeded", "failed"), timeout=120)
+            alive = process.poll() is None
+    finally:
+        redis.stop()
+
+    # Assert
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert reached, (tmp_path / "slow.log").read_text()
+    assert terminated >= 1
+    assert ended, (tmp_path / "slow.log").read_text()
+    assert job.status == "failed"
+    assert job.errors[0]["message"] == (
+        "The database was unavailable during the import; nothing was stored. Upload the file again."
+    )
+    assert alive
     assert TestResult.objects.count() == 0
 
 
