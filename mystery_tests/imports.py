@@ -64,9 +64,13 @@ XLSX_MAX_UNCOMPRESSED = 256 * 1024 * 1024
 XLSX_MAX_RATIO = 200
 # A sheet is read as the rows that hold a value, each as wide as the widest one. A few KiB of XML can
 # declare a cell at XFD1 and another at A1048576: read as a full grid that is 17 billion cells, so the
-# grid (rows with a value × widest row) and the cells the reader unpacks are both bounded.
+# grid (rows with a value × widest row) and the cells the reader unpacks are both bounded; a CSV's
+# grid (lines × header columns) likewise.
 # 8 million is 250,000 results of 32 columns, well past what a 32 MiB file holds.
 XLSX_MAX_CELLS = 8_000_000
+# pandas spends kilobytes per CSV column: a header of 300,000 empty columns (600 KiB) would cost
+# most of a gigabyte. A real file has the contract's 9 columns and the grid's criteria.
+CSV_MAX_COLUMNS = 1000
 # A delivery of the import task that starts work counts as an attempt; past this the job is failed
 # (a file that kills the worker each time must not be tried forever).
 MAX_ATTEMPTS = 3
@@ -177,6 +181,28 @@ def read_csv(data: bytes) -> Sheet:
     if not data.removeprefix(b"\xef\xbb\xbf").strip():
         raise FileInvalid([cell_error(1, None, _("The file is empty."))])
     separator = _sniff_separator(data)
+    # The grid pandas would build, bounded before it is built: a 2 MiB header of empty columns, or
+    # lines of separators only, would otherwise cost gigabytes.
+    columns = data.split(b"\n", 1)[0].count(separator.encode()) + 1
+    if columns > CSV_MAX_COLUMNS:
+        raise FileInvalid(
+            [
+                cell_error(
+                    1,
+                    None,
+                    _(
+                        "Row 1 has %(n)s columns; a file has at most %(max)s (the contract's columns and the "
+                        "criteria of the edition's grid)."
+                    )
+                    % {"n": f"{columns:,}", "max": f"{CSV_MAX_COLUMNS:,}"},
+                )
+            ]
+        )
+    lines = data.count(b"\n") + 1
+    if columns * lines > XLSX_MAX_CELLS:
+        raise _too_many_cells(
+            _("%(lines)s lines of %(columns)s columns") % {"lines": f"{lines:,}", "columns": f"{columns:,}"}
+        )
     try:
         # Every cell stays the text it is (no NA detection, no type guessing); object columns rather
         # than pandas' string dtype, whose per-cell methods cost seconds and memory at 100,000 rows.
@@ -280,8 +306,8 @@ def _too_many_cells(detail: str) -> FileInvalid:
                 1,
                 None,
                 _(
-                    "The first sheet is too large to import: %(detail)s (at most %(limit)s cells). Delete the "
-                    "stray cells far below or to the right of the results, or save the results as CSV UTF-8."
+                    "The file is too large to import: %(detail)s (at most %(limit)s cells). Delete the stray "
+                    "cells far below or to the right of the results, or save the results alone as a new file."
                 )
                 % {"detail": detail, "limit": f"{XLSX_MAX_CELLS:,}"},
             )

@@ -135,6 +135,35 @@ def test_xlsx_grid_larger_than_the_limit_is_refused_on_row_1(iworld, upload, mon
     assert TestResult.objects.count() == 0
 
 
+def test_csv_header_of_thousands_of_columns_is_refused_on_row_1_before_reading(iworld, upload):
+    # Arrange: 600 KiB of empty columns (pandas would spend most of a gigabyte on them)
+    data = (";".join(HEADER) + ";" * 300_000 + "\n" + "x\n").encode()
+
+    # Act
+    job = upload(data, name="large.csv")
+
+    # Assert
+    assert job.status == "failed"
+    assert job.errors == [
+        {
+            "row": 1,
+            "column": None,
+            "message": "Row 1 has 300,013 columns; a file has at most 1,000 (the contract's columns and the "
+            "criteria of the edition's grid).",
+        }
+    ]
+
+
+def test_csv_grid_larger_than_the_limit_is_refused_on_row_1(iworld, upload, monkeypatch):
+    monkeypatch.setattr(imports, "XLSX_MAX_CELLS", 100)
+
+    job = upload(csv_bytes([row(n) for n in range(1, 41)]), name="semaine.csv")
+
+    assert job.status == "failed"
+    assert [(e["row"], e["column"]) for e in job.errors] == [(1, None)]
+    assert "lines of 13 columns" in job.errors[0]["message"]
+
+
 @pytest.mark.parametrize("sheet_xml", [LAUGHS, EXTERNAL_ENTITY], ids=["billion-laughs", "external-entity"])
 def test_xlsx_with_xml_entities_fails_with_row_1_reason(iworld, upload, sheet_xml):
     # Act
