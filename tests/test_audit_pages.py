@@ -309,3 +309,16 @@ def test_audit_home_query_count_does_not_grow_with_the_editions(n, db):
 
     # Assert
     assert count == 4
+
+
+def test_admin_edition_form_names_the_auditor_and_requires_an_audit(world, organiser):
+    # Arrange
+    staff = browser(organiser)
+
+    # Act
+    body = staff.get(f"/admin/election/edition/{world.edition.pk}/change/").content.decode()
+
+    # Assert
+    assert 'name="auditor"' in body
+    assert 'name="auditor_name"' in body
+    assert 'name="audit_required"' in body
