@@ -28,7 +28,7 @@ from mystery_tests.models import Agency, Campaign, TestResult
 from mystery_tests.services import agency_api_token, results_upload
 from scoring.services import recompute_edition
 
-from .models import Publication
+from .models import Audit, Publication
 from .services import edition_publish
 
 SEED = 2026
@@ -414,6 +414,8 @@ def reset() -> None:
     """Remove the demo's editions, their results, brands, agencies and people."""
     editions = Edition.objects.filter(country=COUNTRY, year__in=EDITIONS)
     with transaction.atomic():
+        # An audit protects the tests it drew: it goes first.
+        Audit.objects.filter(edition__in=editions).delete()
         TestResult.objects.filter(campaign__edition__in=editions).delete()
         Publication.objects.filter(edition__in=editions).delete()
         editions.delete()

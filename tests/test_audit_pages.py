@@ -322,3 +322,21 @@ def test_admin_edition_form_names_the_auditor_and_requires_an_audit(world, organ
     assert 'name="auditor"' in body
     assert 'name="auditor_name"' in body
     assert 'name="audit_required"' in body
+
+
+def test_demo_reset_removes_an_edition_with_an_audit(auditor):
+    # Arrange: the demo's own edition, audited (an audit protects the tests it drew)
+    from election.models import Edition
+    from palmares import demo
+
+    demo_world = build_world(country=demo.COUNTRY, year=sorted(demo.EDITIONS)[0])
+    demo_world.edition.auditor = auditor
+    demo_world.edition.save()
+    services.audit_draw(edition=demo_world.edition, user=auditor, rate=0.1, nonce="demo")
+
+    # Act
+    demo.reset()
+
+    # Assert
+    assert not Edition.objects.filter(pk=demo_world.edition.pk).exists()
+    assert not Audit.objects.exists()
