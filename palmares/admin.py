@@ -256,3 +256,4 @@ class PublicationAdmin(admin.ModelAdmin):
 from . import appeal_admin  # noqa: E402,F401,I001  (appeals: the queue, impact preview, decisions)
 from . import certificate_admin  # noqa: E402,F401  (laureates' certificates)
 from . import portal_admin  # noqa: E402,F401  (brand portal: invitations, scorecard reports)
+from .audit import admin as audit_admin  # noqa: E402,F401  (the independent controller: audits, read-only)
