@@ -689,7 +689,7 @@ def enqueue_import(job_id: int, language: str | None = None) -> bool:
     from .tasks import run_import
 
     # Recorded first: the task may start (and, eagerly, end) before ``delay`` returns.
-    queued_at = ImportJob.objects.get(pk=job_id).queued_at
+    queued_at = ImportJob.objects.filter(pk=job_id).values_list("queued_at", flat=True).first()
     ImportJob.objects.filter(pk=job_id).update(queued_at=timezone.now())
     try:
         run_import.delay(job_id, language)
