@@ -2,8 +2,8 @@
 (``DATABASE_URL`` from the parent), migrated, with one agency campaign; then uploads sent at the same
 moment from threads, each thread a client with its own database connection, as server threads are.
 
-Prints one JSON line: ``{"journal_mode", "json": [status…], "imports": [[status, import status]…],
-"stored": n}``. Run as ``python -m tests.sqlite_writers_child``.
+Prints one JSON line: ``{"journal_mode", "json": [status…], "same_json": [status…], "imports":
+[[status, import status]…], "stored": n}``. Run as ``python -m tests.sqlite_writers_child``.
 """
 
 from __future__ import annotations
@@ -92,12 +92,14 @@ def main() -> None:
         return [response.status_code, status]
 
     json_answers = at_once([post_json(batch) for batch in range(THREADS_JSON)])
+    same_json_answers = at_once([post_json(THREADS_JSON) for _ in range(2)])
     import_answers = at_once([post_file for _ in range(THREADS_IMPORT)])
     print(
         json.dumps(
             {
                 "journal_mode": journal_mode,
                 "json": json_answers,
+                "same_json": same_json_answers,
                 "imports": import_answers,
                 "stored": TestResult.objects.count(),
             }

@@ -1,5 +1,5 @@
 """The embedded default holds concurrent writers (issue 13, finding 17): on a SQLite file, four different
-JSON uploads and two identical file imports sent at the same moment all answer as on PostgreSQL,
+JSON uploads, two identical ones and two identical file imports sent at the same moment all answer as on PostgreSQL,
 never a 500 "database is locked". The project's settings run in a child process on a fresh file
 (tests/sqlite_writers_child.py); pytest's own database is not involved."""
 
@@ -41,5 +41,6 @@ def test_sqlite_file_concurrent_uploads_all_answer_without_lock_errors(tmp_path)
     # Assert
     assert outcome["journal_mode"] == "wal"
     assert outcome["json"] == [200, 200, 200, 200]
+    assert outcome["same_json"] == [200, 200]
     assert outcome["imports"] == [[202, "succeeded"], [202, "succeeded"]]
-    assert outcome["stored"] == 4 * 10 + 10  # the identical file stored once
+    assert outcome["stored"] == 4 * 10 + 10 + 10  # the identical batch and the identical file stored once
