@@ -244,12 +244,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "mystery_tests.pagination.ContractPagination",
+    "DEFAULT_PAGINATION_CLASS": "common.api.pagination.ContractPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["mystery_tests.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["common.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_RATE},
-    "EXCEPTION_HANDLER": "mystery_tests.exceptions.contract_exception_handler",
+    "EXCEPTION_HANDLER": "common.api.exceptions.contract_exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,
 }
@@ -268,7 +268,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"AuditOutcomeEnum": ["verified", "discrepancy"]},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "mystery_tests.pagination.document_invalid_page",
+        "common.api.pagination.document_invalid_page",
     ],
 }
 

@@ -25,8 +25,8 @@ urlpatterns = [
 ]
 
 # Under /api/ a URL that matches nothing still answers the contract's JSON error body.
-handler404 = "mystery_tests.exceptions.not_found"
-handler500 = "mystery_tests.exceptions.server_error"
+handler404 = "common.api.exceptions.not_found"
+handler500 = "common.api.exceptions.server_error"
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -22,15 +22,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.exceptions import Conflict, PayloadInvalid, PayloadTooLarge
+from common.api.serializers import ErrorSerializer
 from election.channels import Channel
 
 from . import permissions, selectors, services
-from .exceptions import Conflict, PayloadInvalid, PayloadTooLarge
 from .models import TestResult
 from .serializers import (
     CampaignSerializer,
     EditionSerializer,
-    ErrorSerializer,
     ProgressSerializer,
     ResultSerializer,
     ResultUploadItemSerializer,

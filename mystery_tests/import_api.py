@@ -19,10 +19,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.exceptions import Conflict, PayloadInvalid, PayloadTooLarge
+from common.api.serializers import UTCDateTimeField
+
 from . import imports, selectors, services
-from .exceptions import Conflict, PayloadInvalid, PayloadTooLarge
 from .models import ImportJob
-from .serializers import ReceiptSerializer, UTCDateTimeField
+from .serializers import ReceiptSerializer
 
 
 class UnsupportedFile(APIException):

@@ -5,43 +5,16 @@ the request in the OpenAPI schema: 10,000 items are validated by ``mystery_tests
 plain Python, a serializer per item being far too slow.
 """
 
-import datetime as dt
-
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.api.serializers import ErrorSerializer, UTCDateTimeField  # noqa: F401 -- palmares imports them from here until R1's move
 from election.channels import Channel
 from election.models import Edition
 
 from . import selectors
 from .models import Campaign, TestResult
-
-
-class UTCDateTimeField(serializers.DateTimeField):
-    """The contract answers in UTC whatever the server's time zone (API.md "Conventions")."""
-
-    def __init__(self, **kwargs):
-        super().__init__(default_timezone=dt.UTC, **kwargs)
-
-
-# -- errors -------------------------------------------------------------------------------------------
-class ErrorItemSerializer(serializers.Serializer):
-    index = serializers.IntegerField(required=False, help_text="0-based position of the item in a JSON upload.")
-    row = serializers.IntegerField(required=False, help_text="Spreadsheet row in a file import (header = 1).")
-    field = serializers.CharField(required=False, help_text="Dotted path of the field, e.g. `scores.greeting`.")
-    column = serializers.CharField(required=False, allow_null=True, help_text="Column of a file import.")
-    message = serializers.CharField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="A sentence a person can read.")
-    errors = ErrorItemSerializer(
-        many=True, required=False, help_text="Every problem found, not only the first, up to 1,000."
-    )
-    errors_omitted = serializers.IntegerField(
-        required=False, min_value=1, help_text="Present past 1,000 problems: how many more were found but not listed."
-    )
 
 
 # -- references ----------------------------------------------------------------------------------------

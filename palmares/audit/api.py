@@ -16,13 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.exceptions import Conflict, PayloadInvalid
+from common.api.serializers import ErrorSerializer
 from common.permissions import is_edition_auditor, is_organiser
 from election.models import Edition
-from mystery_tests.exceptions import Conflict, PayloadInvalid
-from mystery_tests.serializers import ErrorSerializer
 
-from . import selectors, services
-from .models import AuditCheck
+from palmares.audit import selectors, services
+from palmares.audit.models import AuditCheck
 
 HEX64 = r"^[0-9a-f]{64}$"
 
