@@ -1,13 +1,14 @@
 """Campaign progress as tables and bars, shared by the organisers' admin and the agencies' pages."""
 
-import math
 from decimal import Decimal
+
+from election.rules import required_tests
 
 
 def progress_table(rows: list[dict], channels: list[str], completion: Decimal = Decimal(1)) -> dict:
     """``campaign_progress`` rows (one per entry and channel) as one line per entry, cells in channel order,
     each with the bar widths the template draws, and the campaign's totals per channel. An entry is
-    complete as METHODOLOGY §6 says: ``counted ≥ ceil(completion × quota)`` on every channel."""
+    complete as METHODOLOGY §6 says (``election.rules.required_tests``) on every channel."""
     entries: dict[int, dict] = {}
     totals = {c: {"channel": c, "quota": 0, "received": 0, "counted": 0} for c in channels}
     for row in rows:
@@ -23,9 +24,7 @@ def progress_table(rows: list[dict], channels: list[str], completion: Decimal = 
         line["cells"] = [
             line["cells"].get(c) or _cell({"channel": c, "quota": 0, "received": 0, "counted": 0}) for c in channels
         ]
-        line["complete"] = all(
-            cell["counted"] >= math.ceil(Decimal(completion) * cell["quota"]) for cell in line["cells"]
-        )
+        line["complete"] = all(cell["counted"] >= required_tests(cell["quota"], completion) for cell in line["cells"])
         lines.append(line)
     return {"lines": lines, "totals": [_cell(totals[c]) for c in channels]}
 

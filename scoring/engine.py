@@ -17,13 +17,14 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS
+from election.rules import required_tests
 
 DECIMALS = 9
 Z_95 = 1.96
@@ -93,10 +94,7 @@ class Settings:
 
     def required(self) -> dict[str, int]:
         """Counted tests per channel for completeness: ceil(completion × quota), in exact decimal (§6)."""
-        return {
-            c: int((self.completion * Decimal(self.quota[c])).to_integral_value(rounding=ROUND_CEILING))
-            for c in self.channels
-        }
+        return {c: required_tests(self.quota[c], self.completion) for c in self.channels}
 
     def tie_break_order(self) -> list[str]:
         """§7.2: decreasing channel weight, equal weights in the rule book's channel order."""
@@ -213,8 +211,32 @@ def channel_dict(row: Mapping[str, Any] | pd.Series, channels: Iterable[str]) ->
     return out
 
 
-def _round(values: np.ndarray) -> np.ndarray:
-    return np.round(values, DECIMALS)
+def at_rule_precision(values: Any) -> Any:
+    """§7: a score (a number or an array) as the rule book compares it, rounded to ``DECIMALS`` places.
+
+    Every comparison of scores (ranks, ties, the threshold, margins, the scorecard's order) goes
+    through here, so two callers never disagree on what "equal" means."""
+    if isinstance(values, np.ndarray):
+        return np.round(values, DECIMALS)
+    return round(float(values), DECIMALS)
+
+
+def normalised_weights(weight: Mapping[str, float], channels: Iterable[str]) -> dict[str, float]:
+    """§6: each scored channel's share of the overall score, its weight over the sum of the weights of
+    the channels given (the entry's channels with a counted test); {} when they weigh nothing."""
+    channels = [c for c in CHANNELS if c in set(channels)]
+    present = np.ones((1, len(channels)), dtype=bool)
+    w, total, scored = _scored_weights(present, np.array([float(weight[c]) for c in channels]))
+    return {c: float(w[0, j] / total[0]) for j, c in enumerate(channels)} if scored[0] else {}
+
+
+def _scored_weights(present: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per entry (row): the weights of its channels with a counted test (0 elsewhere), their sum (1 where
+    it is 0, so it divides safely) and whether the entry has any such channel."""
+    w = np.where(present, weights[None, :], 0.0)
+    w_sum = w.sum(axis=1)
+    scored = w_sum > 0
+    return w, np.where(scored, w_sum, 1.0), scored
 
 
 def _channel_stats(tests: pd.DataFrame, entry_index: pd.Index, channels: list[str]) -> tuple[np.ndarray, ...]:
@@ -248,10 +270,7 @@ def _entry_scores(n: np.ndarray, mean: np.ndarray, sd: np.ndarray, settings: Set
     weights = np.array([float(settings.weight[c]) for c in channels])
     required = np.array([settings.required()[c] for c in channels], dtype="int64")
     present = n > 0
-    w = np.where(present, weights[None, :], 0.0)
-    w_sum = w.sum(axis=1)
-    scored = w_sum > 0
-    safe_sum = np.where(scored, w_sum, 1.0)
+    w, safe_sum, scored = _scored_weights(present, weights)
     overall = np.where(scored, (np.nan_to_num(mean) * w).sum(axis=1) / safe_sum, np.nan)
     share = w / safe_sum[:, None]
     terms = np.where(present, share**2 * np.nan_to_num(sd) ** 2 / np.where(present, n, 1), 0.0)
@@ -308,7 +327,7 @@ def _laureates(
     complete_entries = np.bincount(codes[ranked_complete], minlength=groups)
     contested = complete_entries >= settings.min_entrants
     best = _group_min(groups, codes, rank.astype("float64"), ranked_complete)
-    threshold = round(float(settings.threshold), DECIMALS)
+    threshold = at_rule_precision(settings.threshold)
     laureate = ranked_complete & (rank == best[codes]) & contested[codes] & (overall_r >= threshold)
     awarded = np.bincount(codes[laureate], minlength=groups) > 0
 
@@ -327,8 +346,8 @@ def _laureates(
     runner_up = _group_min(groups, codes, entry_ids.astype("float64"), runners)
     has_runner = awarded & np.isfinite(below_rank)
     with np.errstate(invalid="ignore"):
-        lead = np.where(has_runner, _round(top_overall - runner_overall), np.nan)
-        margin = np.where(has_runner, _round(np.sqrt(top_moe**2 + runner_moe**2)), np.nan)
+        lead = np.where(has_runner, at_rule_precision(top_overall - runner_overall), np.nan)
+        margin = np.where(has_runner, at_rule_precision(np.sqrt(top_moe**2 + runner_moe**2)), np.nan)
         close = has_runner & (lead < margin)
     per_entry = {"laureate": laureate, "close_call": laureate & close[codes]}
     per_category = {
@@ -362,10 +381,10 @@ def compute(
 
     n, mean, sd = _channel_stats(tests, pd.Index(entry_ids), channels)
     scores = _entry_scores(n, mean, sd, settings)
-    overall_r = _round(scores["overall"])
-    moe_r = _round(scores["moe"])
+    overall_r = at_rule_precision(scores["overall"])
+    moe_r = at_rule_precision(scores["moe"])
     by_channel = dict(zip(channels, range(len(channels)), strict=True))
-    tie_breaks = [_round(np.nan_to_num(mean[:, by_channel[c]])) for c in settings.tie_break_order()]
+    tie_breaks = [at_rule_precision(np.nan_to_num(mean[:, by_channel[c]])) for c in settings.tie_break_order()]
     rank = _rank(codes, overall_r, tie_breaks, scores["scored"])
     per_entry, per_category = _laureates(
         codes, len(categories), entry_ids, rank, overall_r, moe_r, scores["complete"], settings
@@ -375,7 +394,7 @@ def compute(
         len(categories),
         overall_r,
         moe_r,
-        _round(mean),
+        at_rule_precision(mean),
         n > 0,
         scores["complete"] & (rank > 0),
         per_category["contested"],
@@ -521,7 +540,7 @@ def weight_robustness(leader: np.ndarray, rivals: np.ndarray, weights: np.ndarra
     every d_c = 0 holds for any weights and sets no bound. δ is the smallest bound, capped
     at 1 and rounded down to a hundredth (never claiming more than is true)."""
     d = np.vstack([leader[None, :] - rivals.reshape(-1, len(leader)), (leader - threshold)[None, :]])
-    d = _round(d)
+    d = at_rule_precision(d)
     num = d @ weights
     den = np.abs(d) @ weights
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -544,7 +563,7 @@ def statistics(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """§11 for a whole computation: per entry p_threshold and p_best (NaN where not defined),
     per category robustness (NaN where not defined)."""
-    threshold = round(float(settings.threshold), DECIMALS)
+    threshold = at_rule_precision(settings.threshold)
     size = len(codes)
     sigma = np.where(ranked_complete, sigmas(np.nan_to_num(moe_r)), np.nan)
     p_thr = np.full(size, np.nan)
@@ -654,6 +673,33 @@ def figures(
     scored = entries[entries["overall"].notna()]
     laureates = scored[scored["laureate"].astype(bool)]
     others = scored[~scored["laureate"].astype(bool)]
+    measured = channel_figures(tests, channels)
+    by_channel = {
+        c: {
+            "average_laureates": _mean(laureates[f"score_{c}"].where(laureates[f"n_{c}"] > 0)),
+            "average_others": _mean(others[f"score_{c}"].where(others[f"n_{c}"] > 0)),
+            **measured[c],
+        }
+        for c in channels
+    }
+    return {
+        "categories": int(categories),
+        "contested_categories": int(contested),
+        "awarded_categories": int(awarded),
+        "entries": int(len(scored)),
+        "counted_tests": int((channel_positions(tests, channels) >= 0).sum()),
+        "average_laureates": _mean(laureates["overall"]),
+        "average_others": _mean(others["overall"]),
+        "renewal_rate": renewal_rate,
+        "channels": by_channel,
+    }
+
+
+def channel_figures(tests: pd.DataFrame, channels: Iterable[str]) -> dict[str, dict[str, float | None]]:
+    """§9 per channel over the counted tests given (an edition's, or one entry's for its scorecard):
+    ``reach_rate``, ``median_wait_seconds`` (phone, chat), ``median_response_hours`` (e-mail, social
+    networks); None where no test carries the value."""
+    channels = list(channels)
     positions = channel_positions(tests, channels)
     keep = positions >= 0
     # One pass over the tests, grouped by channel position; medians skip the tests that do not
@@ -672,27 +718,13 @@ def figures(
     by_channel: dict[str, dict[str, float | None]] = {}
     for j, c in enumerate(channels):
         stats = per_channel.loc[j] if j in per_channel.index else None
-        block: dict[str, float | None] = {
-            "average_laureates": _mean(laureates[f"score_{c}"].where(laureates[f"n_{c}"] > 0)),
-            "average_others": _mean(others[f"score_{c}"].where(others[f"n_{c}"] > 0)),
-            "reach_rate": optional_float(stats["reach"]) if stats is not None else None,
-        }
+        block = {"reach_rate": optional_float(stats["reach"]) if stats is not None else None}
         if c in WAIT_CHANNELS:
             block["median_wait_seconds"] = optional_float(stats["wait"]) if stats is not None else None
         if c in RESPONSE_CHANNELS:
             block["median_response_hours"] = optional_float(stats["response"]) if stats is not None else None
         by_channel[c] = block
-    return {
-        "categories": int(categories),
-        "contested_categories": int(contested),
-        "awarded_categories": int(awarded),
-        "entries": int(len(scored)),
-        "counted_tests": int(keep.sum()),
-        "average_laureates": _mean(laureates["overall"]),
-        "average_others": _mean(others["overall"]),
-        "renewal_rate": renewal_rate,
-        "channels": by_channel,
-    }
+    return by_channel
 
 
 def renewal_rate(current: Iterable[tuple[str, int]], previous: Iterable[tuple[str, int]] | None) -> float | None:
