@@ -1,4 +1,4 @@
-"""How a score is shown to people: the one rounding of METHODOLOGY §10, and its localised text.
+"""How numbers, dates and countries are shown to people; the one rounding of METHODOLOGY §10.
 
 Every page, PDF, certificate, e-mail and admin screen that shows a score goes through
 ``display_score`` (the number) or ``format_score`` (the text), so that a score reads the same
@@ -8,10 +8,12 @@ language's decimal mark (14,46 in French, 14.46 in English).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import formats
+from django.utils.translation import gettext, gettext_lazy
 
 # §7: every score is compared (and so defined) at 9 decimals.
 RULE_BOOK_PLACES = 9
@@ -79,8 +81,6 @@ def format_percent(value: Any, *, empty: str = "") -> str:
 
 def format_robustness(value: Any, *, empty: str = "") -> str:
     """A sole laureate's weight robustness δ (§11) in plain words, in the active language."""
-    from django.utils.translation import gettext
-
     if value is None or isinstance(value, bool):
         return empty
     try:
@@ -96,3 +96,104 @@ def format_robustness(value: Any, *, empty: str = "") -> str:
         return gettext("holds only with the edition's weights")
     # The number and its sign, joined by a no-break space, stay out of the msgid.
     return gettext("holds for any weight change up to ±%(percent)s") % {"percent": f"{percent}\u00a0%"}
+
+
+# -- numbers, percentages, dates, countries ---------------------------------------------------
+
+
+def format_number(value: Any, places: int = 0, *, empty: str = "") -> str:
+    """A measured number (not a score) half up to ``places`` decimals in the active language
+    (1 234,5 / 1,234.5); ``empty`` for no value."""
+    rounded = display_score(value, places)
+    if rounded is None:
+        return empty
+    return formats.number_format(abs(rounded) if rounded == 0 else rounded, decimal_pos=places, use_l10n=True)
+
+
+def format_percentage(share: Any, places: int = 1, *, empty: str = "") -> str:
+    """A share (0.125) as a percentage half up to ``places`` decimals with its sign ("12,5 %");
+    ``empty`` for no value. Probabilities of §11 use ``format_percent`` instead."""
+    if share is None or share == "" or isinstance(share, bool):
+        return empty
+    shown = format_number(Decimal(repr(float(share))) * 100, places)
+    return f"{shown} %" if shown else empty
+
+
+def format_date(value: Any, format_name: str = "DATE_FORMAT", *, empty: str = "") -> str:
+    """A date or date-time in the active language's ``format_name`` (Django's named formats)."""
+    if value is None or value == "":
+        return empty
+    return formats.date_format(value, format_name, use_l10n=True)
+
+
+COUNTRY_NAMES = {
+    "FR": gettext_lazy("France"),
+    "ES": gettext_lazy("Spain"),
+    "GB": gettext_lazy("United Kingdom"),
+    "MA": gettext_lazy("Morocco"),
+    "DE": gettext_lazy("Germany"),
+    "BE": gettext_lazy("Belgium"),
+    "CH": gettext_lazy("Switzerland"),
+}
+
+
+def country_name(code: str) -> str:
+    """An edition's country (ISO 3166 alpha-2, any case) by its name in the active language; the code
+    itself, upper-cased, for a country without one."""
+    code = (code or "").upper()
+    return str(COUNTRY_NAMES.get(code, code))
+
+
+# -- charts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BarLayout:
+    """The geometry of a horizontal bar chart drawn as inline SVG (pages and PDFs alike).
+
+    Bars start at ``label_width`` and end at most ``width - right``; each row holds one bar per
+    series, ``gap`` apart, rows ``row_gap`` apart from ``top``; a value's text sits after its bar,
+    ``baseline`` below the bar's middle. A value above 0 is drawn at least ``min_bar`` wide."""
+
+    width: int
+    label_width: int
+    right: int
+    bar_height: int
+    gap: int = 2
+    row_gap: int = 16
+    top: int = 8
+    bottom: int = 0
+    min_bar: float = 2.0
+    baseline: float = 5.0
+
+
+def bar_chart(rows: list[tuple[str, list[tuple[str, Any, str]]]], scale: float, layout: BarLayout) -> dict[str, Any]:
+    """``rows`` = [(label, [(css class, value, text), …])] → the positioned bars on a 0–``scale`` axis:
+    ``{"width", "height", "label_width", "rows": [{"label", "label_y", "bars": [{"css", "x", "y",
+    "width", "height", "text", "text_x", "text_y", "missing"}]}]}``. Templates only draw."""
+    plot = layout.width - layout.label_width - layout.right
+    scale = float(scale) or 1.0
+    y = layout.top
+    out = []
+    for label, series in rows:
+        bars = []
+        for i, (css, value, text) in enumerate(series):
+            top = y + i * (layout.bar_height + layout.gap)
+            length = 0.0 if value is None else round(max(layout.min_bar, plot * min(float(value), scale) / scale), 1)
+            bars.append(
+                {
+                    "css": css,
+                    "x": layout.label_width,
+                    "y": top,
+                    "width": length,
+                    "height": layout.bar_height,
+                    "text": text,
+                    "text_x": round(layout.label_width + length + 6, 1),
+                    "text_y": top + layout.bar_height / 2 + layout.baseline,
+                    "missing": value is None,
+                }
+            )
+        group = len(series) * (layout.bar_height + layout.gap)
+        out.append({"label": label, "label_y": y + group / 2 + 5, "bars": bars})
+        y += group + layout.row_gap
+    return {"width": layout.width, "height": y + layout.bottom, "rows": out, "label_width": layout.label_width}

@@ -12,17 +12,9 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .channels import CHANNELS, DEFAULT_QUOTA
+from common.display import COUNTRY_NAMES, country_name  # noqa: F401 -- palmares reads COUNTRY_NAMES here until R1's move lands
 
-COUNTRY_NAMES = {
-    "FR": _("France"),
-    "ES": _("Spain"),
-    "GB": _("United Kingdom"),
-    "MA": _("Morocco"),
-    "DE": _("Germany"),
-    "BE": _("Belgium"),
-    "CH": _("Switzerland"),
-}
+from .channels import CHANNELS, DEFAULT_QUOTA
 
 # Settings of METHODOLOGY §2 that may not change once an edition's results are frozen.
 SETTING_FIELDS = (
@@ -190,7 +182,7 @@ class Edition(models.Model):
 
     @property
     def country_name(self) -> str:
-        return str(COUNTRY_NAMES.get(self.country, self.country))
+        return country_name(self.country)
 
     @property
     def is_frozen(self) -> bool:
