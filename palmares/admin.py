@@ -18,9 +18,8 @@ from django.utils.translation import pgettext_lazy
 
 from common.display import format_score
 from election.models import Edition
-
-from . import services
-from .models import Publication
+from palmares import services
+from palmares.models import Publication
 
 
 class PublishForm(forms.Form):
@@ -253,7 +252,7 @@ class PublicationAdmin(admin.ModelAdmin):
 
 
 # Other areas' organiser admin, registered with this module (one line each, appended by their owners).
-from . import appeal_admin  # noqa: E402,F401,I001  (appeals: the queue, impact preview, decisions)
-from . import certificate_admin  # noqa: E402,F401  (laureates' certificates)
-from . import portal_admin  # noqa: E402,F401  (brand portal: invitations, scorecard reports)
-from .audit import admin as audit_admin  # noqa: E402,F401  (the independent controller: audits, read-only)
+from palmares.appeals import admin as appeal_admin  # noqa: E402,F401,I001  (appeals: the queue, impact preview, decisions)
+from palmares import certificate_admin  # noqa: E402,F401  (laureates' certificates)
+from palmares import portal_admin  # noqa: E402,F401  (brand portal: invitations, scorecard reports)
+from palmares.audit import admin as audit_admin  # noqa: E402,F401  (the independent controller: audits, read-only)

@@ -4,6 +4,6 @@ urlpatterns = [
     path("", include("palmares.public_urls")),
     path("", include("palmares.portal_urls")),
     path("", include("palmares.certificate_urls")),
-    path("", include("palmares.appeal_urls")),
+    path("", include("palmares.appeals.urls")),
     path("", include("palmares.audit.urls")),
 ]

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from mystery_tests.services import results_upload
-from palmares.appeals import appeal_file, appeal_reject
+from palmares.appeals.services import appeal_file, appeal_reject
 from tests.appeals_support import build_world
 from tests.conftest import token_client
 from tests.imports_support import csv_bytes, iworld, json_item, row  # noqa: F401  (fixture)

@@ -5,7 +5,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 
 from mystery_tests.models import TestResult
-from palmares.appeals import appeal_file, appeal_reject
+from palmares.appeals.services import appeal_file, appeal_reject
 from palmares.models import Appeal
 from tests.appeals_support import build_world
 

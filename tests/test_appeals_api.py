@@ -2,7 +2,7 @@
 
 import pytest
 
-from palmares.appeals import appeal_file, appeal_reject
+from palmares.appeals.services import appeal_file, appeal_reject
 from tests.appeals_support import build_world
 from tests.conftest import token_client
 

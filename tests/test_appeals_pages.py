@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from palmares.appeals import appeal_accept, appeal_file
+from palmares.appeals.services import appeal_accept, appeal_file
 from palmares.models import Appeal
 from tests import factories
 from tests.appeals_support import PDF_BYTES, build_world

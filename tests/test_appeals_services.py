@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from mystery_tests.models import ResultEvent
-from palmares import appeals
-from palmares.appeals import (
+from palmares.appeals import services as appeals
+from palmares.appeals.services import (
     AppealConflict,
     AppealInvalid,
     AppealNotAllowed,

@@ -11,7 +11,7 @@ from django.test import Client
 
 from common.permissions import ORGANISERS_GROUP, acts_for_agency, is_brand_member, is_organiser
 from mystery_tests.models import ImportJob
-from palmares.appeals import AppealNotAllowed, appeal_accept, appeal_file
+from palmares.appeals.services import AppealNotAllowed, appeal_accept, appeal_file
 from palmares.models import Appeal
 from tests import factories
 from tests.appeals_support import PDF_BYTES, build_world

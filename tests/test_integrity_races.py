@@ -22,7 +22,7 @@ from election.models import Edition, Entry
 from mystery_tests import review
 from mystery_tests.models import TestResult
 from mystery_tests.services import ResultsInvalid, results_upload
-from palmares import appeals as appeal_services
+from palmares.appeals import services as appeal_services
 from tests.api_world import result, world  # noqa: F401  (world is a fixture)
 from tests.appeals_support import build_world
 from tests.workers import needs_services, wait_until

@@ -347,7 +347,7 @@ def test_brand_api_reads_hold_no_other_score(published):
 def test_brand_emails_hold_no_score_of_another_entry(organiser, django_capture_on_commit_callbacks):
     from django.core import mail
 
-    from palmares.appeals import appeal_accept, appeal_file
+    from palmares.appeals.services import appeal_accept, appeal_file
     from tests.appeals_support import build_world
 
     world = build_world()

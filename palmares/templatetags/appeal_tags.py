@@ -7,8 +7,8 @@ from django import template
 from django.utils import formats, timezone
 
 from common.permissions import is_organiser
-from palmares.appeal_selectors import open_appeals_by_result
-from palmares.appeals import appeal_window_open
+from palmares.appeals.selectors import open_appeals_by_result
+from palmares.appeals.services import appeal_window_open
 
 register = template.Library()
 

@@ -1,9 +1,9 @@
-"""Forms of the appeal pages: shape and size only; every rule lives in palmares.appeals."""
+"""Forms of the appeal pages: shape and size only; every rule lives in palmares.appeals.services."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .appeals import ANSWER_MAX_CHARS, ATTACHMENT_TYPES, REASON_MAX_CHARS
+from palmares.appeals.services import ANSWER_MAX_CHARS, ATTACHMENT_TYPES, REASON_MAX_CHARS
 
 
 class AppealForm(forms.Form):

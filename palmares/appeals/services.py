@@ -33,10 +33,9 @@ from common.permissions import is_organiser
 from election.models import BrandMembership, Category, Edition
 from mystery_tests.models import AgencyMembership, TestResult
 from mystery_tests.review import ReviewRefused, result_exclude
+from palmares.models import Appeal
 from scoring.models import CategoryRanking, EntryScore
 from scoring.selectors import preview_category
-
-from .models import Appeal
 
 logger = logging.getLogger(__name__)
 

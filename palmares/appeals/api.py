@@ -15,9 +15,8 @@ from rest_framework.exceptions import PermissionDenied
 
 from common.permissions import is_organiser
 from mystery_tests.serializers import ErrorSerializer, UTCDateTimeField
-
-from . import appeal_selectors as selectors
-from .models import Appeal
+from palmares.appeals import selectors
+from palmares.models import Appeal
 
 _ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="No token, or an unknown one."),

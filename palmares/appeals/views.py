@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from election.models import BrandMembership
-
-from . import appeal_selectors as selectors
-from .appeal_forms import AgencyAnswerForm, AppealForm
-from .appeals import (
+from palmares.appeals import selectors
+from palmares.appeals.forms import AgencyAnswerForm, AppealForm
+from palmares.appeals.services import (
     AppealConflict,
     AppealError,
     AppealNotAllowed,

@@ -7,8 +7,7 @@ from django.db.models import Q, QuerySet
 from common.permissions import agency_of, is_organiser
 from election.models import Entry
 from mystery_tests.models import TestResult
-
-from .models import Appeal
+from palmares.models import Appeal
 
 _APPEAL_RELATED = ("entry__brand", "entry__category__edition", "result__agency")
 

@@ -1,6 +1,6 @@
 """Organisers' appeal queue: filters, the impact preview of each appeal, decisions one by one or in bulk.
 
-Appeals are filed by brands and decided through palmares.appeals only: the admin never
+Appeals are filed by brands and decided through palmares.appeals.services only: the admin never
 edits an appeal's fields (every field is read-only) and its actions call the services.
 """
 
@@ -20,9 +20,8 @@ from django.utils.translation import ngettext
 
 from election.admin import EntryColumnsMixin
 from election.models import Category, Edition
-
-from .appeal_forms import DecisionForm
-from .appeals import (
+from palmares.appeals.forms import DecisionForm
+from palmares.appeals.services import (
     AppealError,
     appeal_accept,
     appeal_preview,
@@ -31,7 +30,7 @@ from .appeals import (
     appeals_preview,
     appeals_reject,
 )
-from .models import Appeal
+from palmares.models import Appeal
 
 
 class EditionFilter(admin.SimpleListFilter):
