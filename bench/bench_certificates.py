@@ -71,7 +71,7 @@ def _measure(size: int) -> None:
     from django.db import transaction
     from django.test import Client
 
-    from palmares.certificates import certificate_render, certificates_issue
+    from palmares.certificates.services import certificate_render, certificates_issue
 
     results: list[dict] = []
     with transaction.atomic():

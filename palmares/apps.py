@@ -7,4 +7,6 @@ class PalmaresConfig(AppConfig):
     verbose_name = _("Palmarès")
 
     def ready(self) -> None:
-        from . import certificate_receivers  # noqa: F401  (issue/revoke certificates with the publication)
+        # Importing the receivers connects them (issue/revoke certificates with the publication); at
+        # ready(), because they import models.
+        from palmares.certificates import receivers  # noqa: F401, PLC0415

@@ -8,7 +8,7 @@ from mystery_tests.models import TestResult
 from mystery_tests.review import result_exclude
 from palmares.audit import services
 from palmares.audit.models import Audit, AuditCheck
-from palmares.certificates import certificates_issue
+from palmares.certificates.services import certificates_issue
 from palmares.models import Appeal, Certificate
 from palmares.services import edition_publish
 from tests import factories

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from palmares.certificate_selectors import certificates_for
-from palmares.certificates import certificate_revoke, certificates_issue
+from palmares.certificates.selectors import certificates_for
+from palmares.certificates.services import certificate_revoke, certificates_issue
 from palmares.models import Certificate
 from tests import factories
 from tests.certificates_support import make_publication

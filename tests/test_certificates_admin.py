@@ -2,7 +2,7 @@
 
 import pytest
 
-from palmares.certificates import certificates_issue
+from palmares.certificates.services import certificates_issue
 from palmares.models import Certificate
 from tests import factories
 from tests.certificates_support import make_publication
@@ -125,7 +125,7 @@ def test_revoke_action_with_reason_revokes(admin_client):
 
 
 def test_state_filter_lists_revoked_only(admin_client, organiser):
-    from palmares.certificates import certificate_revoke
+    from palmares.certificates.services import certificate_revoke
 
     issue_edition(2)
     revoked = Certificate.objects.first()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from palmares.certificates import certificate_render, certificates_issue
+from palmares.certificates.services import certificate_render, certificates_issue
 from tests import factories
 from tests.browser_support import ARGS, ARTIFACTS, CHROMIUM
 from tests.certificates_support import make_publication

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
-from palmares.certificate_selectors import VALID, certificate_verification
-from palmares.certificates import (
+from palmares.certificates.selectors import VALID, certificate_verification
+from palmares.certificates.services import (
     CertificateError,
     certificate_revoke,
     certificates_issue,
@@ -248,7 +248,7 @@ def test_published_signal_with_bad_snapshot_is_logged_not_raised(category, caplo
 
 
 def test_revoke_for_publication_without_reason_uses_edition_language(category):
-    from palmares.certificates import certificates_revoke_for_publication
+    from palmares.certificates.services import certificates_revoke_for_publication
 
     publication = make_publication(category.edition, [(entry_of(category, "azur"), 14.0)])
     certificates_issue(publication=publication)

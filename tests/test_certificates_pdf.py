@@ -7,7 +7,7 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
-from palmares.certificates import (
+from palmares.certificates.services import (
     CODE_ALPHABET,
     certificate_render,
     certificates_issue,

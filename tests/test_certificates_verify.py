@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from palmares.certificate_selectors import EXPIRED, REVOKED, VALID, certificate_verification
-from palmares.certificates import certificate_revoke, certificates_issue
+from palmares.certificates.selectors import EXPIRED, REVOKED, VALID, certificate_verification
+from palmares.certificates.services import certificate_revoke, certificates_issue
 from palmares.models import Certificate
 from tests import factories
 from tests.certificates_support import make_publication
@@ -226,7 +226,7 @@ def test_verify_dates_shown_in_edition_time_zone(client, db):
 
 
 def test_list_state_agrees_with_verification(edition_2031, organiser):
-    from palmares.certificate_selectors import with_validity
+    from palmares.certificates.selectors import with_validity
 
     now = timezone.now()
     valid = issue(laureate_entry(edition_2031, slug="valide", brand="a"), goes_live_at=now - dt.timedelta(days=10))

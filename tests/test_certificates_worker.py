@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from palmares.certificates import certificates_issue
+from palmares.certificates.services import certificates_issue
 from palmares.models import Certificate
 from tests import factories
 from tests.certificates_support import make_publication

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from palmares.audit import services as audit_services
 from palmares.audit.models import AuditCheck
-from palmares.certificates import certificate_revoke, certificates_issue
+from palmares.certificates.services import certificate_revoke, certificates_issue
 from palmares.models import Certificate
 from palmares.services import edition_publish
 from tests import factories

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from common.display import display_score, format_score
 from mystery_tests.models import TestResult
-from palmares.certificates import certificates_issue, palmares_category_path
+from palmares.certificates.services import certificates_issue, palmares_category_path
 from palmares.models import Certificate
 from palmares.reports import report_pdf
 from palmares.scorecard import scorecard_for

@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 from election.models import Brand, Category
 from mystery_tests import exports
 from mystery_tests.models import TestResult
-from palmares.certificates import certificates_issue
+from palmares.certificates.services import certificates_issue
 from palmares.models import Appeal, Certificate
 from palmares.reports import report_pdf
 from palmares.scorecard import scorecard_for

@@ -2,7 +2,7 @@
 
 import pytest
 
-from palmares.certificates import certificate_revoke, certificates_issue
+from palmares.certificates.services import certificate_revoke, certificates_issue
 from palmares.models import Certificate
 from tests import factories
 from tests.certificates_support import make_publication

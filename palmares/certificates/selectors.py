@@ -10,9 +10,8 @@ from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, Wh
 from django.utils import timezone
 
 from common.permissions import is_organiser
-
-from .audit.selectors import audit_statement
-from .certificates import (
+from palmares.audit.selectors import audit_statement
+from palmares.certificates.services import (
     certificate_facts,
     display_score,
     facts_fingerprint,
@@ -21,7 +20,7 @@ from .certificates import (
     verify_url,
     with_certificate_facts,
 )
-from .models import Certificate, Publication
+from palmares.models import Certificate, Publication
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser

@@ -1,18 +1,23 @@
-"""Public verification of a certificate and the laureate's PDF download."""
+"""Public verification of a certificate and the laureate's PDF download.
+
+/verify/<code>/credential.jwt (the certificate as an Open Badges 3.0 credential, a signed JWT) and
+/verify/<code>/status.json (its status) are public like the verification page, never cached, so that a
+revocation or an expiry shows at the next request."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from .certificate_selectors import certificate_for_download, verification_page
-from .certificates import certificate_is_current, certificate_render, normalize_code, verify_path
+from palmares.certificates.credentials import MEDIA_TYPE, certificate_jwt, credential_status
+from palmares.certificates.selectors import certificate_for_download, certificate_for_verification, verification_page
+from palmares.certificates.services import certificate_is_current, certificate_render, normalize_code, verify_path
 
 
 @require_safe
@@ -79,4 +84,41 @@ def download(request: HttpRequest, code: str) -> FileResponse:
         certificate.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
     )
     response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _certificate_or_answer(request: HttpRequest, code: str, suffix: str):
+    canonical = normalize_code(code)
+    if canonical is None:
+        return None, unknown_code(request, code)
+    if canonical != code:
+        return None, redirect(verify_path(canonical) + suffix, permanent=True)
+    certificate = certificate_for_verification(code=canonical)
+    if certificate is None:
+        return None, unknown_code(request, canonical)
+    return certificate, None
+
+
+@require_safe
+@cache_control(no_cache=True, max_age=0)
+def credential(request: HttpRequest, code: str) -> HttpResponse:
+    certificate, answer = _certificate_or_answer(request, code, "credential.jwt")
+    if answer is not None:
+        return answer
+    response = HttpResponse(certificate_jwt(certificate), content_type=MEDIA_TYPE)
+    response["Content-Disposition"] = f'inline; filename="{certificate.code}.jwt"'
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_safe
+@cache_control(no_cache=True, max_age=0)
+def status(request: HttpRequest, code: str) -> HttpResponse:
+    certificate, answer = _certificate_or_answer(request, code, "status.json")
+    if answer is not None:
+        return answer
+    response = JsonResponse(credential_status(certificate), json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Robots-Tag"] = "noindex"
     return response

@@ -1,6 +1,6 @@
 """Organiser administration of certificates: list with state and PDF progress, revoke with a
 reason, (re)generate PDFs one task per certificate, download. Writes go through
-palmares.certificates; certificates are never created or deleted by hand."""
+palmares.certificates.services; certificates are never created or deleted by hand."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ from django.utils.translation import ngettext
 from common.display import format_score
 from election.admin import EntryColumnsMixin
 from election.models import Edition
-
-from .certificate_selectors import (
+from palmares.certificates.selectors import (
     EXPIRED,
     REVOKED,
     SCHEDULED,
@@ -29,7 +28,7 @@ from .certificate_selectors import (
     certificate_generation_counts,
     with_validity,
 )
-from .certificates import (
+from palmares.certificates.services import (
     CertificateError,
     certificate_is_current,
     certificate_revoke,
@@ -38,7 +37,7 @@ from .certificates import (
     verify_path,
     with_certificate_facts,
 )
-from .models import Certificate, Publication
+from palmares.models import Certificate, Publication
 
 STATE_LABELS = {
     VALID: _("Valid"),

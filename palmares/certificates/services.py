@@ -3,7 +3,7 @@
 A certificate belongs to one publication and one laureate entry of its snapshot. Its PDF is
 a cached file, regenerated only when the facts it prints change (a data fingerprint), and the
 new file always replaces the old one. What a verification shows (valid / expired / revoked)
-is computed when someone verifies (see ``palmares.certificate_selectors``), never printed as
+is computed when someone verifies (see ``palmares.certificates.selectors``), never printed as
 a frozen state.
 """
 
@@ -29,9 +29,8 @@ from django.utils.translation import gettext as _
 
 from common.display import display_score  # noqa: F401  (the one rounding of §10; re-exported here)
 from election.models import Entry
-
-from .audit.selectors import audit_statement, frozen_audit
-from .models import Certificate, Publication
+from palmares.audit.selectors import audit_statement, frozen_audit
+from palmares.models import Certificate, Publication
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -330,7 +329,7 @@ def certificates_issue(*, publication: Publication) -> list[Certificate]:
 
 def certificates_queue_render(*, certificate_ids: list[int]) -> int:
     """Queue one render task per certificate (each checks its own fingerprint)."""
-    from .certificate_tasks import render_certificate
+    from palmares.certificates.tasks import render_certificate
 
     for pk in certificate_ids:
         render_certificate.delay(pk)

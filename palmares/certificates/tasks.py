@@ -11,8 +11,8 @@ from django.db import OperationalError
     max_retries=5,
 )
 def render_certificate(certificate_id: int) -> bool:
-    from .certificates import certificate_render
-    from .models import Certificate
+    from palmares.certificates.services import certificate_render
+    from palmares.models import Certificate
 
     certificate = Certificate.objects.filter(pk=certificate_id).first()
     if certificate is None:  # deleted meanwhile (its publication was removed): nothing to do

@@ -7,14 +7,14 @@ import logging
 
 from django.dispatch import receiver
 
-from .signals import edition_published, edition_unpublished
+from palmares.signals import edition_published, edition_unpublished
 
 logger = logging.getLogger(__name__)
 
 
 @receiver(edition_published, dispatch_uid="certificates_on_published")
 def issue_certificates(sender, *, publication, **kwargs) -> None:
-    from .certificates import certificates_issue
+    from palmares.certificates.services import certificates_issue
 
     try:
         certificates_issue(publication=publication)
@@ -24,7 +24,7 @@ def issue_certificates(sender, *, publication, **kwargs) -> None:
 
 @receiver(edition_unpublished, dispatch_uid="certificates_on_unpublished")
 def revoke_certificates(sender, *, publication, reason="", **kwargs) -> None:
-    from .certificates import certificates_revoke_for_publication
+    from palmares.certificates.services import certificates_revoke_for_publication
 
     try:
         certificates_revoke_for_publication(

@@ -25,11 +25,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mystery_tests.provenance import b64url, key_ring
-
-from .audit.selectors import audit_statement, frozen_audit
-from .certificate_selectors import REVOKED, certificate_verification
-from .certificates import palmares_category_path, verify_path, verify_url
-from .models import Certificate
+from palmares.audit.selectors import audit_statement, frozen_audit
+from palmares.certificates.selectors import REVOKED, certificate_verification
+from palmares.certificates.services import palmares_category_path, verify_path, verify_url
+from palmares.models import Certificate
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
