@@ -24,10 +24,9 @@ from django.utils.translation import ngettext
 from common import throttling
 from common.permissions import is_brand_member, is_edition_auditor, is_organiser
 from common.throttling import parse_rate
-
-from . import reports
-from .certificate_selectors import certificates_for
-from .scorecard import portal_entries, results_visible, scorecard_cached, scorecard_entry
+from palmares import reports
+from palmares.certificates.selectors import certificates_for
+from palmares.scorecard import portal_entries, results_visible, scorecard_cached, scorecard_entry
 
 PORTAL_PAGE_SIZE = 50
 # A season is ~225 tests per entry: the scorecard lists them a page at a time.
