@@ -13,6 +13,7 @@ This module sits below every app: it reads the users' relations (``agency_member
 from __future__ import annotations
 
 import rules
+from django.contrib.auth.models import Group, Permission
 
 ORGANISE_PERMISSION = "election.organise_competition"
 ORGANISERS_GROUP = "Organisers"
@@ -84,8 +85,6 @@ def is_edition_auditor(user, edition=None) -> bool:
 def grant_organiser(user) -> None:
     """Makes ``user`` an organiser: a member of the "Organisers" group (created with its
     permission by a migration of ``election``; recreated here if someone deleted it)."""
-    from django.contrib.auth.models import Group, Permission
-
     group, created = Group.objects.get_or_create(name=ORGANISERS_GROUP)
     if created or not group.permissions.filter(codename=ORGANISE_PERMISSION.split(".")[1]).exists():
         app_label, codename = ORGANISE_PERMISSION.split(".")

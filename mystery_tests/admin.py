@@ -20,10 +20,12 @@ from django.utils.translation import ngettext
 from common.display import format_score
 from election.admin import EntryColumnsMixin
 from election.channels import Channel
+from election.models import Category, Edition, Entry
 
 from . import exports, review, selectors, services
 from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, ResultEvent, TestResult
 from .progress import progress_table
+from .provenance_admin import receipt_html  # importing it also registers the upload receipts' admin
 
 
 # -- agencies ---------------------------------------------------------------------------------
@@ -237,8 +239,6 @@ class EditionFilter(admin.SimpleListFilter):
     parameter_name = "edition"
 
     def lookups(self, request, model_admin):
-        from election.models import Edition
-
         return [(e.pk, str(e)) for e in Edition.objects.order_by("-year", "country")]
 
     def queryset(self, request, queryset):
@@ -252,8 +252,6 @@ class CategoryFilter(admin.SimpleListFilter):
     parameter_name = "category"
 
     def lookups(self, request, model_admin):
-        from election.models import Category
-
         categories = Category.objects.select_related("edition").order_by("edition", "name")
         edition = request.GET.get("edition")
         if edition and edition.isdigit():
@@ -271,8 +269,6 @@ class EntryFilter(admin.SimpleListFilter):
     parameter_name = "entry"
 
     def lookups(self, request, model_admin):
-        from election.models import Entry
-
         entries = Entry.objects.select_related("brand", "category__edition").order_by(
             "category__edition", "category__name", "brand__name"
         )
@@ -517,8 +513,6 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("receipt (METHODOLOGY §12)"))
     def receipt_table(self, job: ImportJob) -> str:
-        from .provenance_admin import receipt_html
-
         return receipt_html(getattr(job, "receipt", None))
 
     def get_urls(self):
@@ -564,6 +558,3 @@ class ImportJobAdmin(admin.ModelAdmin):
                 ((e.get("row") or "", e.get("column") or "", e.get("message", "")) for e in obj.errors),
             ),
         )
-
-
-from . import provenance_admin  # noqa: E402, F401  (registers the upload receipts' admin)

@@ -36,6 +36,7 @@ from .serializers import (
     ResultUploadItemSerializer,
     UploadCountsSerializer,
 )
+from .validation import json_type
 
 TRUE_VALUES = {"true", "1", "yes"}
 FALSE_VALUES = {"false", "0", "no", ""}
@@ -193,8 +194,6 @@ def read_json_array(request: Request) -> list:
 
 
 def _json_type(value) -> str:
-    from .validation import json_type
-
     return json_type(value)
 
 

@@ -7,4 +7,4 @@ class MysteryTestsConfig(AppConfig):
     verbose_name = _("Mystery-shopper tests")
 
     def ready(self) -> None:
-        from . import checks, receivers  # noqa: F401  (signing key check; a new edition gets the default grid)
+        from . import checks, receivers  # noqa: F401, PLC0415 -- the signing key check and the default-grid receiver register once the app registry is ready (Django's AppConfig.ready)

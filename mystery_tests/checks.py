@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 
+from .provenance import parse_key_ring
+
 
 @register()
 def signing_key_check(app_configs, **kwargs):
@@ -18,8 +20,6 @@ def signing_key_check(app_configs, **kwargs):
                 )
             ]
         return []
-    from .provenance import parse_key_ring
-
     try:
         parse_key_ring(pem)
     except (ImproperlyConfigured, ValueError) as error:

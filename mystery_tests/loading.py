@@ -28,6 +28,7 @@ from election.models import SETTING_FIELDS, Brand, Category, Edition, Entry
 
 from .grid import default_grid
 from .models import Agency, Campaign, Criterion, TestResult
+from .services import grid_recompute_scores
 from .signals import inputs_changed
 
 TOP_KEYS = {"country", "year", "name", "time_zone", "settings", "grid"} | {
@@ -500,8 +501,6 @@ def _write(plan: _Plan) -> dict:
             campaign.categories.set(wanted)
         campaign_ids[item["agency"]] = campaign.pk
     if grid_changed and TestResult.objects.filter(campaign__edition=edition).exists():
-        from .services import grid_recompute_scores
-
         grid_recompute_scores(edition=edition)
     if plan.settings_changed or grid_changed:
         touched |= {c.pk for c in categories.values()}

@@ -5,10 +5,10 @@ from django.dispatch import receiver
 
 from election.models import Edition
 
+from .services import grid_install_default
+
 
 @receiver(post_save, sender=Edition, dispatch_uid="mystery_tests.edition_default_grid")
 def install_default_grid(sender, instance: Edition, created: bool, raw: bool = False, **kwargs) -> None:
     if created and not raw:
-        from .services import grid_install_default
-
         grid_install_default(edition=instance)

@@ -7,4 +7,6 @@ class ScoringConfig(AppConfig):
     verbose_name = _("Scoring")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the input-change listeners)
+        # Once the app registry is ready: the receivers connect, and the tasks register so that
+        # scoring.services can queue them by name (it does not import its tasks).
+        from . import receivers, tasks  # noqa: F401, PLC0415 -- see above

@@ -12,11 +12,11 @@ from election.models import SETTING_FIELDS, Category, Edition, Entry
 from mystery_tests.models import Criterion
 from mystery_tests.signals import inputs_changed
 
+from .services import mark_inputs_changed, mark_inputs_removed
+
 
 @receiver(inputs_changed)
 def on_inputs_changed(sender, *, category_ids, **kwargs) -> None:
-    from .services import mark_inputs_changed
-
     mark_inputs_changed(category_ids=set(category_ids))
 
 
@@ -39,8 +39,6 @@ def remember_entry(sender, instance: Entry, raw=False, **kwargs) -> None:
 def entry_saved(sender, instance: Entry, created: bool, raw=False, **kwargs) -> None:
     if raw:
         return
-    from .services import mark_inputs_changed
-
     before = getattr(instance, "_scoring_before", None)
     if created or before is None:
         mark_inputs_changed(category_ids=[instance.category_id])
@@ -52,8 +50,6 @@ def entry_saved(sender, instance: Entry, created: bool, raw=False, **kwargs) -> 
 
 @receiver(post_delete, sender=Entry, dispatch_uid="scoring_entry_post_delete")
 def entry_deleted(sender, instance: Entry, **kwargs) -> None:
-    from .services import mark_inputs_removed
-
     mark_inputs_removed(category_ids=[instance.category_id])
 
 
@@ -74,8 +70,6 @@ def settings_saved(sender, instance: Edition, created: bool, raw=False, **kwargs
     if raw or created or before is None:
         return
     if any(before[f] != getattr(instance, f) for f in SETTING_FIELDS):
-        from .services import mark_inputs_changed
-
         mark_inputs_changed(category_ids=_edition_category_ids(instance.pk))
 
 
@@ -86,13 +80,9 @@ def settings_saved(sender, instance: Edition, created: bool, raw=False, **kwargs
 def criterion_saved(sender, instance: Criterion, raw=False, **kwargs) -> None:
     if raw:
         return
-    from .services import mark_inputs_changed
-
     mark_inputs_changed(category_ids=_edition_category_ids(instance.edition_id))
 
 
 @receiver(post_delete, sender=Criterion, dispatch_uid="scoring_criterion_post_delete")
 def criterion_deleted(sender, instance: Criterion, **kwargs) -> None:
-    from .services import mark_inputs_removed
-
     mark_inputs_removed(category_ids=_edition_category_ids(instance.edition_id))

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.db import connections
 from django.db.models import F
 from django.utils import timezone
 
+from common.display import format_percent
 from election.channels import CHANNELS
 from election.models import Category, Edition, Entry
 from mystery_tests.models import Criterion, TestResult
@@ -136,7 +138,7 @@ def _preview(
     exclude_result_ids: Iterable[int] = (),
     overrides: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    from . import engine
+    from . import engine  # noqa: PLC0415 -- engine loads pandas and numpy: kept out of the web processes' start-up
 
     ids = [c.id for c in categories]
     settings = engine.Settings.from_edition(edition, overrides)
@@ -192,8 +194,6 @@ def _laureate_names(category: Mapping[str, Any]) -> list[str]:
 
 
 def _laureate_p_best(category: Mapping[str, Any]) -> list[str]:
-    from common.display import format_percent
-
     return [format_percent(e["p_best"], empty="—") for e in category["entries"] if e["laureate"]]
 
 
@@ -256,7 +256,7 @@ def edition_overview(*, edition: Edition) -> dict[str, Any]:
 
 def load_inputs(*, category_ids: Iterable[int], exclude_result_ids: Iterable[int] = ()) -> tuple[Any, Any]:
     """Counted tests and registered entries of some categories, in bulk (METHODOLOGY §5)."""
-    from . import engine
+    from . import engine  # noqa: PLC0415 -- engine loads pandas and numpy: kept out of the web processes' start-up
 
     ids = list(category_ids)
     entries = Entry.objects.filter(category_id__in=ids, status=Entry.Status.REGISTERED).values_list("id", "category_id")
@@ -272,14 +272,12 @@ def load_inputs(*, category_ids: Iterable[int], exclude_result_ids: Iterable[int
 def _tests_frame(rows: Any) -> Any:
     """The counted tests as a DataFrame. On PostgreSQL the same query is streamed with COPY into
     pandas' C parser (a 90,000-test edition reads in a fraction of the time Python tuples take)."""
-    from . import engine
+    from . import engine  # noqa: PLC0415 -- engine loads pandas and numpy: kept out of the web processes' start-up
 
     connection = connections[rows.db]
     if connection.vendor != "postgresql":
         return engine.tests_frame(list(rows))
-    import io
-
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 -- pandas kept out of the web processes' start-up
 
     sql, params = rows.query.sql_with_params()
     buffer = io.StringIO()
@@ -327,14 +325,14 @@ def _laureate_pairs(edition: Edition) -> list[tuple[str, int]]:
 
 
 def _renewal(edition: Edition, current: list[tuple[str, int]]) -> float | None:
-    from . import engine
+    from . import engine  # noqa: PLC0415 -- engine loads pandas and numpy: kept out of the web processes' start-up
 
     previous = previous_published_edition(edition=edition)
     return engine.renewal_rate(current, _laureate_pairs(previous) if previous else None)
 
 
 def _counted_tests(edition: Edition) -> Any:
-    from . import engine
+    from . import engine  # noqa: PLC0415 -- engine loads pandas and numpy: kept out of the web processes' start-up
 
     rows = TestResult.objects.filter(
         entry__category__edition=edition, entry__status=Entry.Status.REGISTERED, excluded=False
@@ -345,9 +343,9 @@ def _counted_tests(edition: Edition) -> Any:
 def figures_for(*, edition: Edition) -> dict[str, Any]:
     """The palmarès ``figures`` (API.md, METHODOLOGY §9) from the stored rankings and the
     counted tests. Call it on fresh rankings (``rankings_for(...)["stale"]`` false)."""
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 -- pandas kept out of the web processes' start-up
 
-    from . import engine
+    from . import engine  # noqa: PLC0415 -- engine loads pandas and numpy: kept out of the web processes' start-up
 
     settings = engine.Settings.from_edition(edition)
     stored = list(

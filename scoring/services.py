@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from celery import current_app
 from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.db import transaction
@@ -38,6 +39,10 @@ logger = logging.getLogger(__name__)
 # and leaves the categories to the sweep (the default alias ignores errors; see config/settings.py).
 cache = ConnectionProxy(caches, "tasks")
 
+# The tasks (scoring/tasks.py) call these services; the services queue them by name, so neither
+# module imports the other in both directions.
+RECOMPUTE_CATEGORIES = "scoring.recompute_categories"
+RECOMPUTE_EDITION = "scoring.recompute_edition"
 PENDING_KEY = "scoring:pending:{}"
 # Long enough to cover the countdown and a slow recompute; short enough that a key left
 # behind by a lost task only delays the sweep by this much.
@@ -106,9 +111,9 @@ def enqueue_recompute(*, category_ids: Iterable[int]) -> list[int]:
     try:
         added = [i for i in ids if cache.add(PENDING_KEY.format(i), 1, timeout=PENDING_TTL)]
         if added:
-            from .tasks import recompute_categories_task
-
-            recompute_categories_task.apply_async(kwargs={"category_ids": added}, countdown=recompute_delay())
+            current_app.tasks[RECOMPUTE_CATEGORIES].apply_async(
+                kwargs={"category_ids": added}, countdown=recompute_delay()
+            )
     except Exception:
         logger.exception("Could not queue the recompute of categories %s; the sweep will retry.", ids)
         try:
@@ -126,10 +131,8 @@ def enqueue_edition_recompute(*, edition_id: int) -> bool:
     queued = [True]
 
     def _send() -> None:
-        from .tasks import recompute_edition_task
-
         try:
-            recompute_edition_task.delay(edition_id)
+            current_app.tasks[RECOMPUTE_EDITION].delay(edition_id)
         except Exception:
             logger.exception("Could not queue the full recompute of edition %s.", edition_id)
             queued[0] = False
@@ -231,7 +234,7 @@ def _record_failure(category_ids: list[int], exc: BaseException) -> None:
 
 
 def _recompute_edition_categories(*, edition: Edition, category_ids: list[int], report: RecomputeReport) -> None:
-    from . import engine
+    from . import engine  # noqa: PLC0415 -- engine loads pandas and numpy: kept out of the web processes' start-up
 
     # Versions first, data second: the data read is then at least as new as the version
     # recorded, so a ranking is never labelled newer than its inputs.
