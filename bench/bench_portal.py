@@ -65,8 +65,8 @@ def _measure(size: int, *, quick: bool = False) -> None:
     from django.test import Client
 
     from election.models import BrandMembership
-    from palmares import reports
-    from palmares.scorecard import scorecard_for
+    from palmares.portal import services as reports
+    from palmares.portal.scorecard import scorecard_for
     from tests import factories
     from tests.portal_support import season
 

@@ -254,5 +254,5 @@ class PublicationAdmin(admin.ModelAdmin):
 # Other areas' organiser admin, registered with this module (one line each, appended by their owners).
 from palmares.appeals import admin as appeal_admin  # noqa: E402,F401,I001  (appeals: the queue, impact preview, decisions)
 from palmares.certificates import admin as certificate_admin  # noqa: E402,F401  (laureates' certificates)
-from palmares import portal_admin  # noqa: E402,F401  (brand portal: invitations, scorecard reports)
+from palmares.portal import admin as portal_admin  # noqa: E402,F401  (brand portal: invitations, scorecard reports)
 from palmares.audit import admin as audit_admin  # noqa: E402,F401  (the independent controller: audits, read-only)

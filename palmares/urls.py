@@ -2,7 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("palmares.public_urls")),
-    path("", include("palmares.portal_urls")),
+    path("", include("palmares.portal.urls")),
     path("", include("palmares.certificates.urls")),
     path("", include("palmares.appeals.urls")),
     path("", include("palmares.audit.urls")),

@@ -13,8 +13,8 @@ from common.display import display_score, format_score
 from mystery_tests.models import TestResult
 from palmares.certificates.services import certificates_issue, palmares_category_path
 from palmares.models import Certificate
-from palmares.reports import report_pdf
-from palmares.scorecard import scorecard_for
+from palmares.portal.scorecard import scorecard_for
+from palmares.portal.services import report_pdf
 from scoring.models import EntryScore
 from tests.certificates_support import make_publication
 from tests.portal_support import small_world

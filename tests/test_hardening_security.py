@@ -19,8 +19,8 @@ from mystery_tests import exports
 from mystery_tests.models import TestResult
 from palmares.certificates.services import certificates_issue
 from palmares.models import Appeal, Certificate
-from palmares.reports import report_pdf
-from palmares.scorecard import scorecard_for
+from palmares.portal.scorecard import scorecard_for
+from palmares.portal.services import report_pdf
 from palmares.services import edition_publish
 from scoring.services import recompute_edition
 from tests import factories

@@ -259,7 +259,7 @@ def test_scorecard_shows_own_p_threshold_only_page_and_pdf():
 
     from pypdf import PdfReader
 
-    from palmares.scorecard import scorecard_for
+    from palmares.portal.scorecard import scorecard_for
     from tests.portal_support import small_world
 
     world = small_world()

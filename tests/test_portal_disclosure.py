@@ -19,9 +19,9 @@ from django.test import Client
 from pypdf import PdfReader
 
 from election.models import BrandMembership, Entry
-from palmares.disclosure import Peer, category_averages
-from palmares.reports import report_pdf
-from palmares.scorecard import scorecard_for
+from palmares.portal.disclosure import Peer, category_averages
+from palmares.portal.scorecard import scorecard_for
+from palmares.portal.services import report_pdf
 from palmares.services import edition_publish
 from scoring.models import EntryScore
 from scoring.services import recompute_categories

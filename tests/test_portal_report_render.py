@@ -4,8 +4,8 @@ import gc
 
 import pytest
 
-from palmares import reports
-from palmares.scorecard import scorecard_for
+from palmares.portal import services as reports
+from palmares.portal.scorecard import scorecard_for
 from tests.portal_support import small_world
 
 pytestmark = pytest.mark.django_db

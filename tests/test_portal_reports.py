@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from mystery_tests.models import TestResult
 from palmares.models import ScorecardReport
-from palmares.report_tasks import render_edition_reports, render_report
+from palmares.portal.tasks import render_edition_reports, render_report
 from scoring.services import recompute_categories
 from tests.portal_support import small_world
 
@@ -107,7 +107,7 @@ def test_report_with_worker_not_ready_answers_being_prepared(settings, django_ca
 
     from unittest import mock
 
-    with mock.patch("palmares.report_tasks.render_report.delay") as delay:
+    with mock.patch("palmares.portal.tasks.render_report.delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             response = client.get(f"/portal/scorecards/{world.a.pk}/report.pdf")
         with django_capture_on_commit_callbacks(execute=True):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from election.models import BrandMembership
-from palmares.scorecard import scorecard_for
+from palmares.portal.scorecard import scorecard_for
 from palmares.templatetags.scorecard_tags import hours, percent, rank_label, round_half_up, score2, seconds, signed2
 from scoring.models import EntryScore
 from scoring.services import recompute_categories

@@ -19,9 +19,8 @@ from django.utils.translation import gettext_lazy
 
 from election.members import MemberInvalid, member_invite
 from election.models import Brand, Edition
-
-from .models import ScorecardReport
-from .report_tasks import render_edition_reports, render_report
+from palmares.models import ScorecardReport
+from palmares.portal.tasks import render_edition_reports, render_report
 
 
 class InviteMemberForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Celery tasks of the scorecard reports (thin: re-fetch, call palmares.reports)."""
+"""Celery tasks of the scorecard reports (thin: re-fetch, call palmares.portal.services)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from election.models import Entry
 @shared_task(name="palmares.render_report")
 def render_report(entry_id: int, language: str | None = None) -> str | None:
     """Render one entry's PDF report if its data changed; returns the file's name."""
-    from .reports import report_build
+    from palmares.portal.services import report_build
 
     entry = (
         Entry.objects.select_related("brand", "category__edition", "computed", "category__ranking")

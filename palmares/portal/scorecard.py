@@ -8,7 +8,7 @@ waiting/response times are computed here from the test rows (pandas), over count
 Confidentiality (METHODOLOGY §10) is built into the dict itself, so neither the page nor the
 PDF can show too much: rank and laureate status are ``None`` until the edition is published,
 and about the other entries of the category the card holds only the averages that disclosure
-control lets through (``palmares.disclosure``) and, once published, the laureates' public scores:
+control lets through (``palmares.portal.disclosure``) and, once published, the laureates' public scores:
 never a best, a minimum, a quantile or a spread.
 
 This module also holds the portal's reads (which entries a user may open).
@@ -29,10 +29,9 @@ from common.permissions import is_organiser
 from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channel
 from election.models import BrandMembership, Edition, Entry
 from mystery_tests.models import Criterion, TestResult
+from palmares.portal.disclosure import Peer, category_averages
+from palmares.selectors import live_palmares
 from scoring.models import CategoryRanking, EntryScore
-
-from .disclosure import Peer, category_averages
-from .selectors import live_palmares
 
 # How many criteria the "cost the most" and "strongest" lists show.
 HIGHLIGHTS = 3
@@ -133,7 +132,7 @@ def scorecard_for(*, entry: Entry) -> dict[str, Any]:
     - *Category averages* of the overall and of each channel score are over the category's scored
       entries (registered, with an overall score) and, per channel, over those that have that
       channel; nothing else about other entries (no best, quantile, spread). Each is shown only
-      where §10's disclosure control lets it through (``palmares.disclosure``).
+      where §10's disclosure control lets it through (``palmares.portal.disclosure``).
     - *Mean points of a criterion*: over the entry's counted reached tests where it was scored.
       The *category mean* is the mean of the scored entries' own means (each entry weighs the same,
       as in the category average score), under the same disclosure control.
@@ -327,7 +326,7 @@ def _averages(
     peer_rows: list[tuple[int, str, dict, bool]],
     laureates: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The category averages the brand may read (§10 disclosure control, ``palmares.disclosure``).
+    """The category averages the brand may read (§10 disclosure control, ``palmares.portal.disclosure``).
 
     Laureates count as known whether or not the edition is published yet (see the module's
     docstring there), and so do the entries named laureates in the published palmarès."""

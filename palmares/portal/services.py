@@ -21,9 +21,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from election.models import Entry
-
-from .models import ScorecardReport
-from .scorecard import scorecard_cached
+from palmares.models import ScorecardReport
+from palmares.portal.scorecard import scorecard_cached
 
 # Bump when the report's layout changes, so that cached files are regenerated.
 LAYOUT_VERSION = "2"
@@ -114,7 +113,7 @@ def report_build(*, entry: Entry, language: str, card: dict[str, Any] | None = N
 
 def report_queue(*, entry: Entry, fingerprint: str, language: str) -> bool:
     """Queue a render with the worker once per fingerprint; True if this call queued it."""
-    from .report_tasks import render_report
+    from palmares.portal.tasks import render_report
 
     if not cache.add(f"scorecard-report:{entry.pk}:{fingerprint}", 1, QUEUED_SECONDS):
         return False
