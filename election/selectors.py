@@ -32,7 +32,3 @@ def brands_with_counts() -> QuerySet[Brand]:
 def entries_listed() -> QuerySet[Entry]:
     """Entries with their brand, category and edition loaded for a list."""
     return Entry.objects.select_related("brand", "category", "category__edition")
-
-
-def entries_of_category(*, category: Category) -> QuerySet[Entry]:
-    return Entry.objects.filter(category=category).select_related("brand").order_by("brand__name")
