@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.serializers import UTCDateTimeField
 from common.permissions import is_edition_auditor, is_organiser
 from election.models import Edition
-from mystery_tests.serializers import UTCDateTimeField
 
 from .selectors import rankings_for
 from .services import enqueue_edition_recompute
