@@ -69,9 +69,9 @@ def prepare(categories: int, entries: int) -> str:
 
     from election.models import Brand, Category, Edition, Entry
     from mystery_tests.models import Agency, Campaign, TestResult
-    from palmares import services
     from palmares.models import Publication
-    from palmares.signals import edition_published
+    from palmares.publication import services
+    from palmares.publication.signals import edition_published
 
     edition = Edition.objects.filter(country="FR", year=YEAR).first()
     if edition and Publication.objects.filter(edition=edition, is_current=True).exists():

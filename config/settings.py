@@ -146,8 +146,6 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-# Task modules outside an app's tasks.py (autodiscovery finds only tasks.py).
-CELERY_IMPORTS: tuple[str, ...] = ("palmares.certificates.tasks", "palmares.portal.tasks")
 # A periodic sweep recomputes whatever is stale (e.g. a recompute lost while Redis was down).
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-rankings": {"task": "scoring.sweep_stale", "schedule": 60.0},

@@ -1,8 +1,7 @@
 from django.urls import path
 
-from .api import EditionPalmaresView
-from .audit.api import AuditChecksView, AuditSampleView, AuditSignoffView
-from .provenance_api import EditionProofView, KeysView
+from palmares.audit.api import AuditChecksView, AuditSampleView, AuditSignoffView
+from palmares.publication.api import EditionPalmaresView, EditionProofView, KeysView
 
 urlpatterns = [
     path("editions/<int:pk>/palmares/", EditionPalmaresView.as_view(), name="api-edition-palmares"),

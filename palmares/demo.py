@@ -26,10 +26,9 @@ from mystery_tests.grid import DEFAULT_GRID
 from mystery_tests.loading import load_edition
 from mystery_tests.models import Agency, Campaign, TestResult
 from mystery_tests.services import agency_api_token, results_upload
+from palmares.models import Audit, Publication
+from palmares.publication.services import edition_publish
 from scoring.services import recompute_edition
-
-from .models import Audit, Publication
-from .services import edition_publish
 
 SEED = 2026
 COUNTRY = "FR"

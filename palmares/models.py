@@ -182,4 +182,4 @@ class PublishedTree(models.Model):
         return [data[i : i + 32] for i in range(0, len(data), 32)]
 
 
-from .audit.models import Audit, AuditCheck  # noqa: E402,F401  (the auditor's tables, in their sub-domain)
+from palmares.audit.models import Audit, AuditCheck  # noqa: E402,F401  (the auditor's tables, in their sub-domain)

@@ -1,42 +1,9 @@
-"""Periodic work of the publication: warm the public pages' cache when a palmarès goes live.
+"""Celery's autodiscovery imports each installed app's ``tasks`` module only; palmares' tasks live in
+its sub-domains, so this module imports them. Every task keeps its explicit ``name=``, so moving a
+task module never renames a task."""
 
-A scheduled publication is decided (and frozen) ahead of the ceremony; at its go-live minute
-the first wave of visitors would otherwise all miss the cache at once.
-"""
+from palmares.certificates.tasks import render_certificate
+from palmares.portal.tasks import render_edition_reports, render_report
+from palmares.publication.tasks import publish_due
 
-from __future__ import annotations
-
-import datetime as dt
-import logging
-
-from celery import shared_task
-from django.conf import settings
-from django.core.cache import cache
-from django.utils import timezone
-
-logger = logging.getLogger(__name__)
-
-# Publications that went live within this window are (re)checked; the beat runs every 30 s.
-WARM_WINDOW = dt.timedelta(minutes=10)
-
-
-@shared_task(name="palmares.publish_due")
-def publish_due() -> int:
-    """Warm the cache of every publication that went live recently (once per publication)."""
-    from .models import Publication
-    from .views import warm_publication_pages
-
-    now = timezone.now()
-    due = Publication.objects.filter(
-        is_current=True, goes_live_at__lte=now, goes_live_at__gt=now - WARM_WINDOW
-    ).select_related("edition")
-    languages = [code for code, _name in settings.LANGUAGES]
-    warmed = 0
-    for publication in due:
-        # cache.add is atomic: one worker warms a publication, the others skip it.
-        if not cache.add(f"palmares:warmed:{publication.pk}:{publication.fingerprint}", now.isoformat(), 3600):
-            continue
-        pages = warm_publication_pages(publication=publication, languages=languages)
-        logger.info("Warmed %d public pages of %s at go-live.", pages, publication.edition)
-        warmed += 1
-    return warmed
+__all__ = ["publish_due", "render_certificate", "render_edition_reports", "render_report"]

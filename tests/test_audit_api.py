@@ -16,7 +16,7 @@ from election.models import Entry
 from mystery_tests.models import TestResult
 from palmares.audit.models import Audit, AuditCheck
 from palmares.models import Publication
-from palmares.services import PublicationError, edition_publish
+from palmares.publication.services import PublicationError, edition_publish
 from tests import factories
 from tests.conftest import token_client
 from tests.palmares_support import build_world, recompute

@@ -10,7 +10,7 @@ from palmares.audit import services
 from palmares.audit.models import Audit, AuditCheck
 from palmares.certificates.services import certificates_issue
 from palmares.models import Appeal, Certificate
-from palmares.services import edition_publish
+from palmares.publication.services import edition_publish
 from tests import factories
 from tests.palmares_support import build_world, recompute
 

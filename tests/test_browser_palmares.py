@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from palmares import services
+from palmares.publication import services
 from tests.browser_support import ARGS, ARTIFACTS, CHROMIUM
 from tests.palmares_support import build_world, recompute
 

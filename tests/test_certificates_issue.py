@@ -143,7 +143,7 @@ def test_regenerate_queues_only_outdated(category, django_capture_on_commit_call
     assert (queued, forced) == (1, 2)
 
 
-# -- the publication workflow, through palmares.services ----------------------------------------
+# -- the publication workflow, through palmares.publication.services ----------------------------------------
 
 
 def publish_world(category, django_capture_on_commit_callbacks):
@@ -183,7 +183,7 @@ def publish_world(category, django_capture_on_commit_callbacks):
 def test_publish_issues_and_renders_laureate_certificate(
     category, organiser, client, django_capture_on_commit_callbacks
 ):
-    from palmares.services import edition_publish
+    from palmares.publication.services import edition_publish
 
     entries = publish_world(category, django_capture_on_commit_callbacks)
 
@@ -203,7 +203,7 @@ def test_publish_issues_and_renders_laureate_certificate(
 def test_publish_scheduled_certificate_exists_but_is_not_verifiable(
     category, organiser, client, django_capture_on_commit_callbacks
 ):
-    from palmares.services import edition_publish
+    from palmares.publication.services import edition_publish
 
     publish_world(category, django_capture_on_commit_callbacks)
 
@@ -216,7 +216,7 @@ def test_publish_scheduled_certificate_exists_but_is_not_verifiable(
 
 
 def test_unpublish_then_republish_revokes_old_issues_new(category, organiser, django_capture_on_commit_callbacks):
-    from palmares.services import edition_publish, edition_unpublish
+    from palmares.publication.services import edition_publish, edition_unpublish
 
     publish_world(category, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
@@ -235,7 +235,7 @@ def test_unpublish_then_republish_revokes_old_issues_new(category, organiser, dj
 
 def test_published_signal_with_bad_snapshot_is_logged_not_raised(category, caplog):
     from palmares.models import Publication
-    from palmares.signals import edition_published
+    from palmares.publication.signals import edition_published
 
     publication = make_publication(category.edition, [(entry_of(category, "azur"), 14.0)])
     publication.snapshot["palmares"]["categories"][0]["laureates"][0]["brand"]["slug"] = "ghost"

@@ -148,7 +148,7 @@ def test_verify_revoked_shows_reason(client, edition_2031, organiser):
 def test_verify_unpublished_edition_shows_revoked_without_palmares_link(
     client, edition_2031, django_capture_on_commit_callbacks
 ):
-    from palmares.services import edition_unpublish
+    from palmares.publication.services import edition_unpublish
 
     certificate = issue(laureate_entry(edition_2031))
     organiser = factories.UserFactory(username="boss", is_staff=True)

@@ -259,7 +259,7 @@ def dashboard_world(year: int, *, published: bool = False):
 
 def test_console_dashboard_figures_of_an_open_edition():
     # Arrange
-    from palmares.dashboard import season_dashboard
+    from palmares.publication.dashboard import season_dashboard
 
     edition, azur, beryl = dashboard_world(2061)
     dashboard_world(2062, published=True)
@@ -290,7 +290,7 @@ def test_console_dashboard_figures_of_an_open_edition():
 
 def test_console_dashboard_marks_rankings_stale_when_never_computed():
     # Arrange
-    from palmares.dashboard import season_dashboard
+    from palmares.publication.dashboard import season_dashboard
     from tests import scoring_world as world
 
     world.category(world.small_edition(year=2063))
@@ -306,7 +306,7 @@ def test_console_dashboard_marks_rankings_stale_when_never_computed():
 @pytest.mark.parametrize("n_editions", [1, 3])
 def test_console_dashboard_query_count_does_not_grow_with_editions(django_assert_num_queries, n_editions):
     # Arrange
-    from palmares.dashboard import season_dashboard
+    from palmares.publication.dashboard import season_dashboard
 
     for i in range(n_editions):
         dashboard_world(2070 + i)

@@ -23,7 +23,7 @@ from palmares.audit import services as audit_services
 from palmares.audit.models import AuditCheck
 from palmares.certificates.services import certificate_revoke, certificates_issue
 from palmares.models import Certificate
-from palmares.services import edition_publish
+from palmares.publication.services import edition_publish
 from tests import factories
 from tests.palmares_support import build_world, recompute
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mystery_tests.models import ImportJob
-from palmares.services import edition_publish
+from palmares.publication.services import edition_publish
 from scoring.services import recompute_edition
 from tests import factories
 from tests.browser_support import ARGS, CHROMIUM

@@ -14,7 +14,7 @@ import logging
 import pytest
 from django.test import Client, override_settings
 
-from palmares import services as palmares_services
+from palmares.publication import services as palmares_services
 from tests import factories
 from tests.palmares_support import build_world, recompute
 from tests.portal_support import small_world

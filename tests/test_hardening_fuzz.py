@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from mystery_tests.models import ImportJob
-from palmares.services import edition_publish
+from palmares.publication.services import edition_publish
 from scoring.services import recompute_edition
 from tests import factories
 from tests.palmares_support import build_world

@@ -21,7 +21,7 @@ from palmares.certificates.services import certificates_issue
 from palmares.models import Appeal, Certificate
 from palmares.portal.scorecard import scorecard_for
 from palmares.portal.services import report_pdf
-from palmares.services import edition_publish
+from palmares.publication.services import edition_publish
 from scoring.services import recompute_edition
 from tests import factories
 from tests.palmares_support import build_world

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from palmares import services
 from palmares.models import Publication
+from palmares.publication import services
 from tests import factories
 from tests.palmares_support import ONE_CATEGORY, build_world, recompute
 

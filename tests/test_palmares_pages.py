@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from palmares import services
+from palmares.publication import services
 from tests import factories
 from tests.conftest import token_client
 from tests.palmares_support import NON_LAUREATE_SCORES, build_world, displayed, recompute

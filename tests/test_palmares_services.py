@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 
 from election.models import Edition
 from mystery_tests import services as upload_services
-from palmares import services, signals
 from palmares.models import Publication
+from palmares.publication import services, signals
 from scoring.models import CategoryRanking
 from scoring.services import mark_inputs_changed
 from tests import factories
@@ -346,7 +346,7 @@ def test_publish_command_errors_are_clear(world):
 
 def test_publish_due_warms_pages_once_at_go_live(world):
     # Arrange
-    from palmares.tasks import publish_due
+    from palmares.publication.tasks import publish_due
 
     at = timezone.now() + dt.timedelta(minutes=5)
     publication = services.edition_publish(edition=world.edition, at=at)

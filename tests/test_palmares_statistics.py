@@ -10,8 +10,8 @@ from django.utils import translation
 from common.display import format_percent, format_robustness
 from mystery_tests.models import TestResult
 from mystery_tests.review import result_exclude
-from palmares import services
 from palmares.models import Appeal
+from palmares.publication import services
 from tests import factories
 from tests.palmares_support import add_results, build_world, displayed, recompute
 

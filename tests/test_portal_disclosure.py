@@ -22,7 +22,7 @@ from election.models import BrandMembership, Entry
 from palmares.portal.disclosure import Peer, category_averages
 from palmares.portal.scorecard import scorecard_for
 from palmares.portal.services import report_pdf
-from palmares.services import edition_publish
+from palmares.publication.services import edition_publish
 from scoring.models import EntryScore
 from scoring.services import recompute_categories
 from tests import factories

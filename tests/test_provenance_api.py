@@ -22,8 +22,8 @@ from election.models import Entry
 from mystery_tests.models import ImportJob, ResultEvent, TestResult, UploadReceipt
 from mystery_tests.provenance import private_key_pem, public_key_pem, sign_receipt
 from mystery_tests.review import result_exclude
-from palmares.services import edition_publish
-from palmares.snapshot import build_snapshot
+from palmares.publication.services import edition_publish
+from palmares.publication.snapshot import build_snapshot
 from tests.api_world import result, world  # noqa: F401  (fixture)
 from tests.conftest import token_client
 from tests.imports_support import csv_bytes, iworld, row  # noqa: F401  (fixture)

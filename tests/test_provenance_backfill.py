@@ -7,8 +7,8 @@ from django.apps import apps
 
 from mystery_tests.models import ResultEvent, TestResult
 from mystery_tests.services import results_upload
-from palmares.provenance import result_fingerprint
-from palmares.services import edition_publish
+from palmares.publication.provenance import result_fingerprint
+from palmares.publication.services import edition_publish
 from tests.api_world import result, world  # noqa: F401  (fixture)
 from tests.palmares_support import build_world
 from tests.test_provenance_api import fingerprint_of, mth

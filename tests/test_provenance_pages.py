@@ -9,7 +9,7 @@ import sys
 
 from django.test import Client
 
-from palmares.services import edition_publish
+from palmares.publication.services import edition_publish
 from tests.api_world import result, world  # noqa: F401  (fixture)
 
 

@@ -13,8 +13,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 
+from common.api.serializers import ErrorSerializer, UTCDateTimeField
 from common.permissions import is_organiser
-from mystery_tests.serializers import ErrorSerializer, UTCDateTimeField
 from palmares.appeals import selectors
 from palmares.models import Appeal
 

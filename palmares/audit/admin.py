@@ -11,8 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.permissions import is_organiser
-
-from .models import Audit, AuditCheck
+from palmares.audit.models import Audit, AuditCheck
 
 
 class OrganisersReadOnly:

@@ -20,7 +20,6 @@ from common.api.exceptions import Conflict, PayloadInvalid
 from common.api.serializers import ErrorSerializer
 from common.permissions import is_edition_auditor, is_organiser
 from election.models import Edition
-
 from palmares.audit import selectors, services
 from palmares.audit.models import AuditCheck
 

@@ -11,9 +11,8 @@ from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
 from election.models import Edition
-
-from ..models import Publication
-from .models import Audit, AuditCheck
+from palmares.audit.models import Audit, AuditCheck
+from palmares.models import Publication
 
 
 def audit_of(*, edition: Edition) -> Audit | None:
@@ -123,9 +122,8 @@ def evidence(*, check: AuditCheck) -> dict[str, Any]:
     """A drawn test with everything behind it: all its fields (points with their criteria), its history
     (versions, exclusions, restores), its appeals, and whether it is still the version drawn."""
     from mystery_tests.models import Criterion
-
-    from ..models import Appeal
-    from ..provenance import result_fingerprint
+    from palmares.models import Appeal
+    from palmares.publication.provenance import result_fingerprint
 
     result = check.result
     labels = dict(

@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 
 from election.models import Edition, Entry
 from mystery_tests.models import TestResult
-
-from ..provenance import counted_leaves, provenance_of
-from .models import Audit, AuditCheck
-from .sampling import audit_seed, draw
+from palmares.audit.models import Audit, AuditCheck
+from palmares.audit.sampling import audit_seed, draw
+from palmares.publication.provenance import counted_leaves, provenance_of
 
 MAX_NONCE_LENGTH = 200
 

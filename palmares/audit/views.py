@@ -14,10 +14,9 @@ from django.views.decorators.http import require_http_methods
 
 from common.permissions import is_edition_auditor
 from election.models import Edition
-
-from ..provenance import counted_leaves, provenance_of
-from . import selectors, services
-from .forms import CheckForm, DrawForm
+from palmares.audit import selectors, services
+from palmares.audit.forms import CheckForm, DrawForm
+from palmares.publication.provenance import counted_leaves, provenance_of
 
 
 def _edition(request: HttpRequest, edition_id: int) -> Edition:

@@ -1,5 +1,5 @@
 """Certificates follow the publication workflow: issued when a publication is decided,
-revoked when it is withdrawn. Both signals are sent after commit (palmares.signals), so a
+revoked when it is withdrawn. Both signals are sent after commit (palmares.publication.signals), so a
 failure here cannot undo the publication: it is logged, and an organiser repairs it from
 the certificate admin ("Generate an edition's certificates" issues what is missing)."""
 
@@ -7,7 +7,7 @@ import logging
 
 from django.dispatch import receiver
 
-from palmares.signals import edition_published, edition_unpublished
+from palmares.publication.signals import edition_published, edition_unpublished
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channe
 from election.models import BrandMembership, Edition, Entry
 from mystery_tests.models import Criterion, TestResult
 from palmares.portal.disclosure import Peer, category_averages
-from palmares.selectors import live_palmares
+from palmares.publication.selectors import live_palmares
 from scoring.models import CategoryRanking, EntryScore
 
 # How many criteria the "cost the most" and "strongest" lists show.

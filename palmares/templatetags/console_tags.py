@@ -3,8 +3,7 @@
 from django import template
 
 from common.permissions import is_organiser
-
-from ..dashboard import season_dashboard
+from palmares.publication.dashboard import season_dashboard
 
 register = template.Library()
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from election.models import Edition
-from palmares import services
+from palmares.publication import services
 
 
 class Command(BaseCommand):

@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from election.models import Edition
-
-from .models import Publication
+from palmares.models import Publication
 
 # A pointer to an edition's current publication, so a cached page costs no query at all.
 # Publishing and unpublishing delete it on commit; the short lifetime bounds staleness for

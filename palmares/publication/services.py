@@ -14,12 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from election.models import Edition
-
-from .audit.selectors import audit_signed_off
-from .models import Publication
-from .provenance import counted_leaves, freeze_trees
-from .signals import edition_published, edition_unpublished
-from .snapshot import build_snapshot, snapshot_fingerprint
+from palmares.audit.selectors import audit_signed_off
+from palmares.models import Publication
+from palmares.publication.provenance import counted_leaves, freeze_trees
+from palmares.publication.signals import edition_published, edition_unpublished
+from palmares.publication.snapshot import build_snapshot, snapshot_fingerprint
 
 
 class PublicationError(Exception):
@@ -49,7 +48,7 @@ def _recompute_stale(*, edition: Edition) -> None:
 
 
 def _invalidate_live_cache(edition_id: int) -> None:
-    from .selectors import forget_live_publication
+    from palmares.publication.selectors import forget_live_publication
 
     forget_live_publication(edition_id=edition_id)
 
@@ -81,10 +80,7 @@ def edition_publish(*, edition: Edition, at: dt.datetime | None = None, user=Non
             raise PublicationError(_("%(edition)s has no category to publish.") % {"edition": locked})
         if locked.audit_required and not audit_signed_off(edition=locked):
             raise PublicationError(
-                _(
-                    "%(edition)s requires an audit: it cannot be published until its auditor has signed the "
-                    "audit off."
-                )
+                _("%(edition)s requires an audit: it cannot be published until its auditor has signed the audit off.")
                 % {"edition": locked}
             )
         # Frozen first: from here no upload can slip in between the recompute and the snapshot.

@@ -25,10 +25,9 @@ from django.utils.translation import gettext as _
 
 from common.permissions import is_organiser
 from election.models import COUNTRY_NAMES, Edition
-
-from . import presentation, selectors
-from .audit.selectors import audit_statement
-from .models import Publication
+from palmares.audit.selectors import audit_statement
+from palmares.models import Publication
+from palmares.publication import presentation, selectors
 
 PAGE_TEMPLATE = "palmares/page.html"
 # Stands for the visitor's CSRF token in whole pages cached for anonymous visitors.
@@ -127,7 +126,7 @@ def _edition_snapshot(request: HttpRequest, country: str, year: int) -> tuple[di
     publication = Publication.objects.filter(edition=edition, is_current=True).first()
     if publication is not None:
         return None, publication.snapshot, True
-    from .snapshot import build_snapshot
+    from palmares.publication.snapshot import build_snapshot
 
     return None, build_snapshot(edition=edition, goes_live_at=None), True
 

@@ -4,8 +4,8 @@ from django.contrib.sitemaps.views import sitemap
 from django.shortcuts import redirect
 from django.urls import path, register_converter
 
-from . import views
-from .sitemaps import SITEMAPS
+from palmares.publication import views
+from palmares.publication.sitemaps import SITEMAPS
 
 
 class CountryConverter:

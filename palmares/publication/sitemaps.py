@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .selectors import live_publications
+from palmares.publication.selectors import live_publications
 
 
 class PalmaresSitemap(Sitemap):

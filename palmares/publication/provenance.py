@@ -17,8 +17,7 @@ from election.models import Edition, Entry
 from mystery_tests.merkle import audit_path, tree_hash
 from mystery_tests.models import ResultEvent, TestResult
 from mystery_tests.provenance import fingerprint
-
-from .models import Appeal, Publication, PublishedTree
+from palmares.models import Appeal, Publication, PublishedTree
 
 # Reasons a test is not in its category's published tree (the proofs endpoint's ``reason``).
 REASON_QUALITY_REVIEW = "quality_review"

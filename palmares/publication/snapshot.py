@@ -35,8 +35,7 @@ def excluded_tests(*, edition: Edition) -> dict[str, dict[str, int]]:
 
     from election.models import Entry
     from mystery_tests.models import TestResult
-
-    from .models import Appeal
+    from palmares.models import Appeal
 
     upheld = Appeal.objects.filter(result=OuterRef("pk"), status=Appeal.Status.ACCEPTED)
     rows = (
@@ -160,10 +159,9 @@ def build_snapshot(*, edition: Edition, goes_live_at: dt.datetime | None, leaves
     """Everything the public sees of an edition, computed from the current stored rankings.
 
     ``leaves`` (``provenance.counted_leaves``) give the §12 roots; computed here when not given."""
+    from palmares.audit.selectors import audit_summary
+    from palmares.publication.provenance import add_provenance, counted_leaves
     from scoring import selectors as scoring_selectors
-
-    from .audit.selectors import audit_summary
-    from .provenance import add_provenance, counted_leaves
 
     rankings = _normalise(scoring_selectors.rankings_for(edition=edition))
     figures = _normalise(scoring_selectors.figures_for(edition=edition))

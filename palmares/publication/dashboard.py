@@ -20,8 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from election.channels import Channel
 from election.models import Category, Edition, Entry
 from mystery_tests.models import Campaign, TestResult
-
-from .models import Appeal, Publication
+from palmares.models import Appeal, Publication
 
 # How many entries behind plan the dashboard names per edition (the rest are counted).
 BEHIND_SHOWN = 10
