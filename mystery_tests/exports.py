@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from .fields import EXPORT_FIELDS
 from .models import TestResult
 
 # A spreadsheet starts a formula on these (the full-width forms too); tab, carriage return and line
@@ -39,11 +40,7 @@ COLUMNS = [
     "edition",
     "category",
     "brand",
-    "channel",
-    "performed_at",
-    "reached",
-    "wait_seconds",
-    "response_hours",
+    *(f.name for f in EXPORT_FIELDS),
     "score",
     "excluded",
     "exclusion_reason",
@@ -80,11 +77,7 @@ def _row(result: TestResult) -> list[object]:
         entry.category.edition.name,
         entry.category.name,
         entry.brand.name,
-        result.channel,
-        result.performed_at.isoformat(),
-        "true" if result.reached else "false",
-        "" if result.wait_seconds is None else result.wait_seconds,
-        "" if result.response_hours is None else result.response_hours,
+        *(f.to_cell(getattr(result, f.stored)) for f in EXPORT_FIELDS),
         result.score,
         "true" if result.excluded else "false",
         result.exclusion_reason,

@@ -183,7 +183,7 @@ class ImportDetailView(APIView):
         tags=["agency"],
     )
     def get(self, request, pk: int):
-        job = imports.imports_visible_to(user=request.user).filter(pk=pk).first()
+        job = selectors.imports_visible_to(user=request.user).filter(pk=pk).first()
         if job is None:
             raise NotFound(_("No such import."))
         return Response(ImportJobSerializer(job).data)

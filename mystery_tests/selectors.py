@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from common import permissions
 from election.models import Category, Edition, Entry
 
-from .models import Agency, Campaign, Criterion, TestResult
+from .models import Agency, Campaign, Criterion, ImportJob, TestResult
 
 # Who acts for whom lives in one place (common.permissions); ``is_staff`` alone makes no organiser.
 agency_of = permissions.agency_of
@@ -141,3 +142,23 @@ def editions_for(*, user) -> QuerySet[Edition]:
     if is_organiser(user):
         return editions
     return editions.filter(published_at__isnull=False, published_at__lte=timezone.now())
+
+
+# -- file imports ------------------------------------------------------------------------------
+
+
+def imports_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ImportJob]:
+    """Organisers see every import; an agency member sees the imports of the agency's campaigns."""
+    jobs = ImportJob.objects.select_related("campaign__edition", "campaign__agency", "uploaded_by")
+    if not user.is_authenticated:
+        return jobs.none()
+    if is_organiser(user):
+        return jobs
+    agency = agency_of(user)
+    if agency is None:
+        return jobs.none()
+    return jobs.filter(campaign__agency_id=agency.pk)
+
+
+def recent_imports(*, campaign: Campaign, limit: int = 10) -> list[ImportJob]:
+    return list(ImportJob.objects.filter(campaign=campaign).select_related("uploaded_by").order_by("-id")[:limit])

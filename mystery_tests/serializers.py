@@ -14,7 +14,9 @@ from election.channels import Channel
 from election.models import Edition
 
 from . import selectors
+from .fields import RESULT_FIELDS, ResultField
 from .models import Campaign, TestResult
+from .validation import EXTERNAL_ID_MAX_LENGTH
 
 
 # -- references ----------------------------------------------------------------------------------------
@@ -74,26 +76,57 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 # -- results --------------------------------------------------------------------------------------------
-class ResultUploadItemSerializer(serializers.Serializer):
-    """One test result of ``POST …/results/`` (documentation of the request body only)."""
+def _upload_item_field(field: ResultField) -> serializers.Field:
+    """The DRF field documenting one field of a result (mystery_tests.fields) in an upload."""
+    options: dict = {"help_text": field.help_text} if field.help_text else {}
+    if not field.required:
+        options["required"] = False
+    if field.nullable:
+        options["allow_null"] = True
+    match field.kind:
+        case "entry":
+            return serializers.IntegerField(**options)
+        case "channel":
+            return serializers.ChoiceField(choices=Channel.choices, **options)
+        case "datetime":
+            return UTCDateTimeField(**options)
+        case "boolean":
+            return serializers.BooleanField(**options)
+        case "number":
+            return serializers.FloatField(min_value=0, **options)
+        case "points":
+            return serializers.DictField(
+                child=serializers.IntegerField(min_value=0, max_value=2, allow_null=True), **options
+            )
+        case _ if field.required:
+            return serializers.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, **options)
+        case _:
+            return serializers.CharField(allow_blank=True, allow_null=True, **options)
 
-    external_id = serializers.CharField(max_length=100, help_text="The agency's own key of the test.")
-    entry = serializers.IntegerField(required=False, help_text="Entry id; or give `brand` and `category` slugs.")
-    brand = serializers.SlugField(required=False, help_text="Brand slug, with `category`, instead of `entry`.")
-    category = serializers.SlugField(required=False, help_text="Category slug, with `brand`, instead of `entry`.")
-    channel = serializers.ChoiceField(choices=Channel.choices, help_text="A channel of the edition.")
-    performed_at = UTCDateTimeField(
-        help_text="ISO 8601 with an offset; its local date must lie inside the campaign window."
-    )
-    reached = serializers.BooleanField(help_text="False when the contact failed: the test scores 0, without points.")
-    wait_seconds = serializers.FloatField(required=False, allow_null=True, min_value=0)
-    response_hours = serializers.FloatField(required=False, allow_null=True, min_value=0)
-    scores = serializers.DictField(
-        child=serializers.IntegerField(min_value=0, max_value=2, allow_null=True),
-        required=False,
-        help_text="{criterion code: 0, 1, 2 or null}; codes of the channel's grid.",
-    )
-    comment = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+
+def _upload_item_fields() -> dict[str, serializers.Field]:
+    fields: dict[str, serializers.Field] = {}
+    for field in RESULT_FIELDS:
+        fields[field.name] = _upload_item_field(field)
+        if field.kind == "entry":  # or the entry named by its brand and category
+            fields["brand"] = serializers.SlugField(
+                required=False, help_text="Brand slug, with `category`, instead of `entry`."
+            )
+            fields["category"] = serializers.SlugField(
+                required=False, help_text="Category slug, with `brand`, instead of `entry`."
+            )
+    return fields
+
+
+# One test result of ``POST …/results/`` (documentation of the request body only), from the fields' description.
+ResultUploadItemSerializer = type(
+    "ResultUploadItemSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "One test result of ``POST …/results/`` (documentation of the request body only).",
+        **_upload_item_fields(),
+    },
+)
 
 
 class ReceiptSerializer(serializers.Serializer):
@@ -133,20 +166,7 @@ class ResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TestResult
-        fields = [
-            "id",
-            "external_id",
-            "entry",
-            "channel",
-            "performed_at",
-            "reached",
-            "wait_seconds",
-            "response_hours",
-            "scores",
-            "comment",
-            "score",
-            "excluded",
-        ]
+        fields = ["id", *(f.name for f in RESULT_FIELDS), "score", "excluded"]
         read_only_fields = fields
 
 

@@ -6,26 +6,24 @@ signal inside the transaction, and scoring's listener queues its recompute on co
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from election.models import Edition, Entry
 
+from .fields import CONTENT_ATTRIBUTES
 from .grid import default_grid
-from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, ResultEvent, TestResult, UploadReceipt
+from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, TestResult, UploadReceipt
 from .provenance import fingerprint, sign_receipt
 from .signals import inputs_changed
 from .validation import CampaignContext, CleanResult, capped, test_score, validate_items
+from .writers import CHUNK, writer_for
 
 __all__ = [
     "CampaignLocked",
@@ -38,36 +36,10 @@ __all__ = [
     "test_score",
 ]
 
-# Rows per query when reading or writing results in bulk: well under SQLite's variable limit
-# and PostgreSQL's comfortable statement size.
-CHUNK = 1000
-# The stored fields an upload writes; exclusion fields are the organisers' and are never touched.
-UPLOAD_FIELDS = (
-    "campaign",
-    "entry",
-    "channel",
-    "performed_at",
-    "reached",
-    "wait_seconds",
-    "response_hours",
-    "scores",
-    "comment",
-    "score",
-    "fingerprint",
-    "version",
-    "updated_at",
-)
-# Stored rows are read as tuples: the eight content fields first, in ``CleanResult.content()`` order,
-# so that "unchanged" is one tuple comparison; then what replacing a row needs.
+# Stored rows are read as ``values()`` dicts: the content fields (compared to tell "unchanged"),
+# then what replacing a row needs.
 EXISTING_FIELDS = (
-    "entry_id",
-    "channel",
-    "performed_at",
-    "reached",
-    "wait_seconds",
-    "response_hours",
-    "scores",
-    "comment",
+    *CONTENT_ATTRIBUTES,
     "id",
     "external_id",
     "campaign_id",
@@ -77,7 +49,6 @@ EXISTING_FIELDS = (
     "excluded",
     "fingerprint",
 )
-_ID, _EXTERNAL_ID, _CAMPAIGN, _CATEGORY, _SCORE, _VERSION, _EXCLUDED, _FINGERPRINT = range(8, 16)
 
 
 class ResultsInvalid(Exception):
@@ -190,7 +161,7 @@ def _receipt(campaign: Campaign, cleaned: list[CleanResult], user, import_job: I
 class _Plan:
     def __init__(self) -> None:
         self.create: list[CleanResult] = []
-        self.update: list[tuple[CleanResult, tuple]] = []
+        self.update: list[tuple[CleanResult, dict]] = []
         self.unchanged = 0
         self.category_ids: set[int] = set()
 
@@ -214,13 +185,13 @@ def _lock(campaign: Campaign) -> Campaign:
     return fresh
 
 
-def _existing(agency_id: int, keys: list[str]) -> dict[str, tuple]:
-    found: dict[str, tuple] = {}
+def _existing(agency_id: int, keys: list[str]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
     for start in range(0, len(keys), CHUNK):
-        rows = TestResult.objects.filter(agency_id=agency_id, external_id__in=keys[start : start + CHUNK]).values_list(
+        rows = TestResult.objects.filter(agency_id=agency_id, external_id__in=keys[start : start + CHUNK]).values(
             *EXISTING_FIELDS
         )
-        found.update((row[_EXTERNAL_ID], row) for row in rows)
+        found.update((row["external_id"], row) for row in rows)
     return found
 
 
@@ -233,13 +204,13 @@ def _plan(campaign: Campaign, cleaned: list[CleanResult]) -> _Plan:
         if row is None:
             plan.create.append(clean)
             plan.category_ids.add(clean.category_id)
-        elif row[_CAMPAIGN] != campaign.pk:
-            elsewhere.append((clean, row[_CAMPAIGN]))
-        elif row[:8] == clean.content():
+        elif row["campaign_id"] != campaign.pk:
+            elsewhere.append((clean, row["campaign_id"]))
+        elif tuple(row[name] for name in CONTENT_ATTRIBUTES) == clean.content():
             plan.unchanged += 1
         else:
             plan.update.append((clean, row))
-            plan.category_ids.update((clean.category_id, row[_CATEGORY]))
+            plan.category_ids.update((clean.category_id, row["entry__category_id"]))
     if elsewhere:
         raise ResultsInvalid(_elsewhere_errors(elsewhere))
     if errors := _quota_errors(campaign.edition, plan):
@@ -296,8 +267,8 @@ def _quota_errors(edition: Edition, plan: _Plan) -> list[dict]:
     for clean in plan.create:
         added.setdefault((clean.entry_id, clean.channel), []).append(clean)
     for clean, row in plan.update:
-        old, new = (row[0], row[1]), (clean.entry_id, clean.channel)
-        if row[_EXCLUDED] or old == new:
+        old, new = (row["entry_id"], row["channel"]), (clean.entry_id, clean.channel)
+        if row["excluded"] or old == new:
             continue
         removed[old] += 1
         added.setdefault(new, []).append(clean)
@@ -347,212 +318,10 @@ def _elsewhere_errors(elsewhere: list[tuple[CleanResult, int]]) -> list[dict]:
     ]
 
 
-def _result_row(campaign: Campaign, clean: CleanResult, *, pk: int | None = None, version: int = 1) -> TestResult:
-    return TestResult(
-        pk=pk,
-        agency_id=campaign.agency_id,
-        external_id=clean.external_id,
-        campaign_id=campaign.pk,
-        entry_id=clean.entry_id,
-        channel=clean.channel,
-        performed_at=clean.performed_at,
-        reached=clean.reached,
-        wait_seconds=clean.wait_seconds,
-        response_hours=clean.response_hours,
-        scores=clean.scores,
-        comment=clean.comment,
-        score=clean.score,
-        fingerprint=clean.fingerprint,
-        version=version,
-    )
-
-
-def _version_data(row: tuple) -> dict:
-    """The replaced version as JSON: its upload fields, score and version number."""
-    entry_id, channel, performed_at, reached, wait_seconds, response_hours, scores, comment = row[:8]
-    return {
-        "external_id": row[_EXTERNAL_ID],
-        "entry": entry_id,
-        "channel": channel,
-        "performed_at": performed_at.astimezone(dt.UTC).isoformat(),
-        "reached": reached,
-        "wait_seconds": wait_seconds,
-        "response_hours": response_hours,
-        "scores": scores,
-        "comment": comment,
-        "score": row[_SCORE],
-        "version": row[_VERSION],
-    }
-
-
 def _write(campaign: Campaign, plan: _Plan, user) -> None:
     user_id = user.pk if user is not None and user.is_authenticated else None
-    if not (plan.create or plan.update):
-        return
-    if connection.vendor == "postgresql":
-        _write_postgresql(campaign, plan, user_id)
-    else:
-        _write_orm(campaign, plan, user_id)
-
-
-def _write_orm(campaign: Campaign, plan: _Plan, user_id: int | None) -> None:
-    """Portable path (SQLite in development and tests): bulk_create, and an upsert for replaced rows."""
-    events: list[ResultEvent] = []
-    if plan.create:
-        rows = [_result_row(campaign, clean) for clean in plan.create]
-        TestResult.objects.bulk_create(rows, batch_size=CHUNK)
-        events.extend(
-            ResultEvent(
-                result_id=row.pk,
-                kind=ResultEvent.Kind.CREATED,
-                user_id=user_id,
-                data={"version": 1},
-                fingerprint=row.fingerprint,
-            )
-            for row in rows
-        )
-    if plan.update:
-        rows = [_result_row(campaign, clean, pk=old[_ID], version=old[_VERSION] + 1) for clean, old in plan.update]
-        # An upsert on the natural key: one statement per chunk instead of bulk_update's CASE per field.
-        TestResult.objects.bulk_create(
-            rows,
-            batch_size=CHUNK,
-            update_conflicts=True,
-            unique_fields=["agency", "external_id"],
-            update_fields=list(UPLOAD_FIELDS),
-        )
-        events.extend(
-            ResultEvent(
-                result_id=old[_ID],
-                kind=ResultEvent.Kind.REPLACED,
-                user_id=user_id,
-                data=_version_data(old),
-                fingerprint=old[_FINGERPRINT],
-            )
-            for _, old in plan.update
-        )
-    ResultEvent.objects.bulk_create(events, batch_size=CHUNK)
-
-
-# PostgreSQL path: building 10,000 model instances costs seconds, so rows are streamed with COPY
-# into a temporary table, then upserted and their history written with two set-based statements.
-_STAGE_COLUMNS = (
-    "external_id",
-    "entry_id",
-    "channel",
-    "performed_at",
-    "reached",
-    "wait_seconds",
-    "response_hours",
-    "scores",
-    "comment",
-    "score",
-    "version",
-    "event_kind",
-    "fingerprint",
-)
-_STAGE_CREATE = """
-    CREATE TEMPORARY TABLE mystery_tests_upload_stage (
-        external_id varchar(100) NOT NULL, entry_id bigint NOT NULL, channel varchar(8) NOT NULL,
-        performed_at timestamptz NOT NULL, reached boolean NOT NULL, wait_seconds double precision,
-        response_hours double precision, scores jsonb NOT NULL, comment text NOT NULL,
-        score double precision NOT NULL, version integer NOT NULL, event_kind varchar(10) NOT NULL,
-        fingerprint varchar(64) NOT NULL
-    ) ON COMMIT DROP
-"""
-# New rows are inserted; replaced rows are updated in place through a join (cheaper than an
-# INSERT … ON CONFLICT that collides on every row). The agency lock taken by the upload guarantees
-# that no other upload inserts the same keys meanwhile.
-_STAGE_INSERT = """
-    INSERT INTO mystery_tests_testresult (
-        agency_id, external_id, campaign_id, entry_id, channel, performed_at, reached, wait_seconds,
-        response_hours, scores, comment, score, fingerprint, excluded, exclusion_reason, version, created_at,
-        updated_at
-    )
-    SELECT %(agency)s, external_id, %(campaign)s, entry_id, channel, performed_at, reached, wait_seconds,
-        response_hours, scores, comment, score, fingerprint, false, '', version, now(), now()
-    FROM mystery_tests_upload_stage WHERE event_kind = 'created'
-"""
-_STAGE_UPDATE = """
-    UPDATE mystery_tests_testresult r SET
-        campaign_id = %(campaign)s, entry_id = s.entry_id, channel = s.channel, performed_at = s.performed_at,
-        reached = s.reached, wait_seconds = s.wait_seconds, response_hours = s.response_hours,
-        scores = s.scores, comment = s.comment, score = s.score, fingerprint = s.fingerprint, version = s.version,
-        updated_at = now()
-    FROM mystery_tests_upload_stage s
-    WHERE s.event_kind = 'replaced' AND r.agency_id = %(agency)s AND r.external_id = s.external_id
-"""
-# The history: a created row's event after the insert; a replaced row's event, holding the version it
-# replaces (the same JSON as _version_data, built by PostgreSQL from the stored row), before the update.
-_STAGE_CREATED_EVENTS = """
-    INSERT INTO mystery_tests_resultevent (result_id, kind, at, user_id, reason, data, fingerprint)
-    SELECT r.id, 'created', now(), %(user)s, '', '{"version": 1}'::jsonb, s.fingerprint
-    FROM mystery_tests_upload_stage s
-    JOIN mystery_tests_testresult r ON r.agency_id = %(agency)s AND r.external_id = s.external_id
-    WHERE s.event_kind = 'created'
-"""
-_STAGE_REPLACED_EVENTS = """
-    INSERT INTO mystery_tests_resultevent (result_id, kind, at, user_id, reason, data, fingerprint)
-    SELECT r.id, 'replaced', now(), %(user)s, '', jsonb_build_object(
-        'external_id', r.external_id, 'entry', r.entry_id, 'channel', r.channel,
-        'performed_at', to_char(r.performed_at AT TIME ZONE 'UTC', CASE
-            WHEN date_part('microseconds', r.performed_at)::bigint %% 1000000 = 0
-            THEN 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"' END),
-        'reached', r.reached, 'wait_seconds', r.wait_seconds, 'response_hours', r.response_hours,
-        'scores', r.scores, 'comment', r.comment, 'score', r.score, 'version', r.version), r.fingerprint
-    FROM mystery_tests_upload_stage s
-    JOIN mystery_tests_testresult r ON r.agency_id = %(agency)s AND r.external_id = s.external_id
-    WHERE s.event_kind = 'replaced'
-"""
-
-
-def _stage_row(clean: CleanResult, version: int, kind: str) -> tuple:
-    return (
-        clean.external_id,
-        clean.entry_id,
-        clean.channel,
-        clean.performed_at.isoformat(),
-        "t" if clean.reached else "f",
-        clean.wait_seconds,
-        clean.response_hours,
-        json.dumps(clean.scores),
-        clean.comment,
-        clean.score,
-        version,
-        kind,
-        clean.fingerprint,
-    )
-
-
-def _write_postgresql(campaign: Campaign, plan: _Plan, user_id: int | None) -> None:
-    # UTF-8 bytes, not a StringIO: one accented comment would make a StringIO hold 4 bytes per
-    # character for the whole batch (measured on a 100,000-row import: peak 485 MiB → 364 MiB).
-    buffer = io.BytesIO()
-    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
-    # Every string is quoted, so no comment can be read as NULL; None becomes "" and only the two
-    # nullable number columns turn "" into NULL (FORCE_NULL).
-    writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
-    writer.writerows(_stage_row(clean, 1, ResultEvent.Kind.CREATED) for clean in plan.create)
-    writer.writerows(_stage_row(clean, old[_VERSION] + 1, ResultEvent.Kind.REPLACED) for clean, old in plan.update)
-    text.detach()  # flushes, and leaves the buffer open when the wrapper goes away
-    buffer.seek(0)
-    params = {"agency": campaign.agency_id, "campaign": campaign.pk, "user": user_id}
-    with connection.cursor() as cursor:
-        # The table lives until commit; dropping it first lets two uploads share one outer transaction.
-        cursor.execute("DROP TABLE IF EXISTS mystery_tests_upload_stage")
-        cursor.execute(_STAGE_CREATE)
-        cursor.cursor.copy_expert(
-            f"COPY mystery_tests_upload_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN "
-            "WITH (FORMAT csv, FORCE_NULL (wait_seconds, response_hours))",
-            buffer,
-        )
-        if plan.update:
-            cursor.execute(_STAGE_REPLACED_EVENTS, params)
-            cursor.execute(_STAGE_UPDATE, params)
-        if plan.create:
-            cursor.execute(_STAGE_INSERT, params)
-            cursor.execute(_STAGE_CREATED_EVENTS, params)
-        cursor.execute("DROP TABLE mystery_tests_upload_stage")
+    if plan.create or plan.update:
+        writer_for().write(campaign=campaign, creates=plan.create, updates=plan.update, user_id=user_id)
 
 
 # -- grid ---------------------------------------------------------------------------------------

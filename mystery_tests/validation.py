@@ -19,25 +19,13 @@ from django.utils.translation import gettext as _
 
 from election.models import Brand, Entry
 
+from .fields import CONTENT_ATTRIBUTES, JSON_KEYS, JSON_REQUIRED
 from .models import Campaign, Criterion
 
-# The fields of API.md "A test result"; anything else is refused so that a typo never goes unnoticed.
-ALLOWED_FIELDS = frozenset(
-    {
-        "external_id",
-        "entry",
-        "brand",
-        "category",
-        "channel",
-        "performed_at",
-        "reached",
-        "wait_seconds",
-        "response_hours",
-        "scores",
-        "comment",
-    }
-)
-REQUIRED_FIELDS = ("external_id", "channel", "performed_at", "reached")
+# The fields of API.md "A test result" (mystery_tests.fields); anything else is refused so that a
+# typo never goes unnoticed.
+ALLOWED_FIELDS = JSON_KEYS
+REQUIRED_FIELDS = JSON_REQUIRED
 EXTERNAL_ID_MAX_LENGTH = 100  # TestResult.external_id's max_length
 VALID_POINTS = (0, 1, 2)
 # A comment is a few sentences from the field; a megabyte of text is a broken or hostile client.
@@ -240,16 +228,8 @@ class CleanResult:
     fingerprint: str = ""
 
     def content(self) -> tuple:
-        return (
-            self.entry_id,
-            self.channel,
-            self.performed_at,
-            self.reached,
-            self.wait_seconds,
-            self.response_hours,
-            self.scores,
-            self.comment,
-        )
+        """The version's content, in the order of ``fields.CONTENT_ATTRIBUTES``."""
+        return tuple(getattr(self, name) for name in CONTENT_ATTRIBUTES)
 
 
 def json_type(value: object) -> str:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from election.models import Entry
 
-from . import imports, selectors, services
+from . import imports, selectors, services, sheets
 from .models import Agency, Campaign, ImportJob
 from .progress import progress_table
 
@@ -103,7 +103,7 @@ def agency_campaign(request: HttpRequest, pk: int) -> HttpResponse:
         "channels": edition.channels,
         "form": form,
         "locked_reason": services.campaign_lock_reason(campaign),
-        "imports": imports.recent_imports(campaign=campaign),
+        "imports": selectors.recent_imports(campaign=campaign),
         "columns": _columns(campaign),
         **progress,
     }
@@ -116,8 +116,8 @@ def _columns(campaign: Campaign) -> dict:
     for channel, code in campaign.edition.criteria.order_by("channel", "position", "id").values_list("channel", "code"):
         grid.setdefault(channel, []).append(code)
     return {
-        "required": imports.REQUIRED_COLUMNS,
-        "optional": imports.OPTIONAL_COLUMNS,
+        "required": sheets.REQUIRED_COLUMNS,
+        "optional": sheets.OPTIONAL_COLUMNS,
         "grid": [(c, grid.get(c, [])) for c in campaign.edition.channels],
     }
 
@@ -125,7 +125,7 @@ def _columns(campaign: Campaign) -> dict:
 @login_required
 def agency_import(request: HttpRequest, pk: int) -> HttpResponse:
     agency = _agency_of(request)
-    job = imports.imports_visible_to(user=request.user).filter(pk=pk, campaign__agency=agency).first()
+    job = selectors.imports_visible_to(user=request.user).filter(pk=pk, campaign__agency=agency).first()
     if job is None:
         raise Http404(_("No such import."))
     finished = job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED)

@@ -147,7 +147,7 @@ def test_api_organisers_group_member_sees_every_campaign_and_appeal(world):
 
 
 def test_api_staff_without_permission_sees_no_import(world):
-    from mystery_tests.imports import imports_visible_to
+    from mystery_tests.selectors import imports_visible_to
 
     ImportJob.objects.create(
         campaign=world.campaign_a, original_name="r.csv", format="csv", file="imports/r.csv", uploaded_by=world.agent_a

@@ -1,10 +1,9 @@
 """French and English ship: every catalogue complete and compiled, key pages in both languages.
 
-The catalogues are read with a small .po reader (no gettext tool needed); the check that the
+The catalogues are read with polib (no gettext tool needed); the check that the
 catalogues hold every string of the code runs Django's makemessages on a copy of the sources.
 """
 
-import ast
 import gettext
 import re
 import shutil
@@ -12,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polib
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -33,35 +33,18 @@ def catalogues() -> list[Path]:
 
 
 def read_po(path: Path) -> list[dict]:
-    """The catalogue's live entries: msgctxt, msgid, msgid_plural, msgstr list, flags."""
-    entries = []
-    for block in path.read_text(encoding="utf-8").split("\n\n"):
-        entry: dict = {"flags": set(), "msgstr": {}, "msgctxt": None, "msgid_plural": None, "obsolete": False}
-        field = None
-        for line in block.strip().splitlines():
-            if line.startswith("#~"):
-                entry["obsolete"] = True
-            elif line.startswith("#,"):
-                entry["flags"] |= {flag.strip() for flag in line[2:].split(",")}
-            elif line.startswith("#"):
-                continue
-            elif match := re.match(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(\".*\")$", line):
-                keyword, index, text = match.groups()
-                field = (keyword.split("[")[0], int(index or 0))
-                _store(entry, field, ast.literal_eval(text))
-            elif line.startswith('"') and field:
-                _store(entry, field, ast.literal_eval(line), append=True)
-        if "msgid" in entry:
-            entries.append(entry)
-    return entries
-
-
-def _store(entry: dict, field: tuple[str, int], text: str, *, append: bool = False) -> None:
-    name, index = field
-    if name == "msgstr":
-        entry["msgstr"][index] = entry["msgstr"].get(index, "") + text if append else text
-    else:
-        entry[name] = (entry.get(name) or "") + text if append else text
+    """The catalogue's entries (polib): msgctxt, msgid, msgid_plural, msgstr by plural index, flags, obsolete."""
+    return [
+        {
+            "msgctxt": e.msgctxt,
+            "msgid": e.msgid,
+            "msgid_plural": e.msgid_plural or None,
+            "msgstr": dict(e.msgstr_plural) if e.msgid_plural else {0: e.msgstr},
+            "flags": set(e.flags),
+            "obsolete": bool(e.obsolete),
+        }
+        for e in polib.pofile(str(path))
+    ]
 
 
 def live(path: Path) -> list[dict]:

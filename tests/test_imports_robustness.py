@@ -18,7 +18,7 @@ from django.db import OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
-from mystery_tests import imports, services, tasks
+from mystery_tests import formats, imports, services, tasks
 from mystery_tests.models import ImportJob, TestResult
 from tests.conftest import token_client
 from tests.imports_support import HEADER, csv_bytes, iworld, json_item, row, xlsx_bytes  # noqa: F401
@@ -123,7 +123,7 @@ def test_xlsx_stray_cell_in_the_last_row_is_named_by_its_row(iworld, upload):
 
 def test_xlsx_grid_larger_than_the_limit_is_refused_on_row_1(iworld, upload, monkeypatch):
     # Arrange: 40 rows of 13 columns against a limit of 100 cells
-    monkeypatch.setattr(imports, "XLSX_MAX_CELLS", 100)
+    monkeypatch.setattr(formats, "XLSX_MAX_CELLS", 100)
 
     # Act
     job = upload(xlsx_bytes([_valid_row(n) for n in range(1, 41)]))
@@ -155,7 +155,7 @@ def test_csv_header_of_thousands_of_columns_is_refused_on_row_1_before_reading(i
 
 
 def test_csv_grid_larger_than_the_limit_is_refused_on_row_1(iworld, upload, monkeypatch):
-    monkeypatch.setattr(imports, "XLSX_MAX_CELLS", 100)
+    monkeypatch.setattr(formats, "XLSX_MAX_CELLS", 100)
 
     job = upload(csv_bytes([row(n) for n in range(1, 41)]), name="semaine.csv")
 

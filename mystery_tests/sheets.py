@@ -1,0 +1,257 @@
+"""Sheet reading (API.md "A file import"): the text cells of a file become the JSON items of
+``services.results_upload``, so a file is validated and stored by exactly the same code as JSON.
+
+Every column is converted at once: the conversion reports wrong types with their spreadsheet row
+and column, ``results_upload`` reports the rule-book errors by item index, and both lists are merged
+in spreadsheet order (``service_errors``, ``sorted_errors``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from .fields import FILE_OPTIONAL_COLUMNS, FILE_REQUIRED_COLUMNS, NUMBER_FIELDS
+from .formats import FileInvalid, Sheet, cell_error, read_csv, read_xlsx
+from .models import Campaign, Criterion, ImportJob
+from .validation import CappedErrors, ErrorList, duplicate_message
+
+# The file's columns, from the one description of a result's fields (mystery_tests.fields).
+REQUIRED_COLUMNS: tuple[str, ...] = FILE_REQUIRED_COLUMNS
+OPTIONAL_COLUMNS: tuple[str, ...] = FILE_OPTIONAL_COLUMNS
+NUMBER_COLUMNS: tuple[str, ...] = NUMBER_FIELDS
+# The contract's booleans, plus VRAI/FAUX: what a French Excel writes for a boolean cell saved as CSV.
+TRUE_WORDS = frozenset({"true", "1", "yes", "oui", "vrai"})
+FALSE_WORDS = frozenset({"false", "0", "no", "non", "faux"})
+# ISO 8601 with a mandatory offset; a space may separate date and time, as spreadsheets write it.
+ISO_WITH_OFFSET_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+)
+
+
+# -- text cells → JSON items ----------------------------------------------------------------
+
+
+def check_columns(columns: Iterable[str], *, codes: set[str]) -> list[dict]:
+    """Row 1: every required column present, every column known (a criterion code of the edition's grid)."""
+    columns = list(columns)
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS) | codes
+    errors = [
+        cell_error(1, name, _("The required column “%(name)s” is missing.") % {"name": name})
+        for name in REQUIRED_COLUMNS
+        if name not in columns
+    ]
+    errors += [
+        cell_error(
+            1,
+            name,
+            _("Unknown column “%(name)s”: a column is one of %(fields)s, or a criterion code of the edition's grid.")
+            % {"name": name, "fields": ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)},
+        )
+        for name in columns
+        if name not in known
+    ]
+    return errors
+
+
+def _number(text: str, decimal_comma: bool) -> float | int | None:
+    """A cell as a number (None when it is not one); integral values stay integers."""
+    try:
+        value = float(text.replace(",", ".") if decimal_comma else text)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return int(value) if value.is_integer() else value
+
+
+def _points(sheet: Sheet, score_columns: list[str], errors: CappedErrors, faulty: list[bool]) -> list[dict]:
+    """Per row, ``{code: points}`` of the filled criterion cells; a cell that is not a whole number is an error.
+
+    Nearly every cell is "", "0", "1" or "2": those are found by whole-array comparisons, and only
+    the rare other cells are looked at one by one. Whole numbers outside 0–2 go to the service,
+    which names the rule they break."""
+    import numpy as np  # noqa: PLC0415 -- heavy: loaded when a file is read, not when Django starts
+
+    if not score_columns:
+        return [{} for _ in sheet.rows]
+    block = sheet.cells[:, [sheet.columns.index(c) for c in score_columns]]
+    points = np.zeros(block.shape, dtype=np.int8)
+    filled = np.zeros(block.shape, dtype=bool)
+    other: list[tuple[int, int, int]] = []  # whole numbers other than 0, 1, 2 (rare)
+    seen = block == ""
+    for value in (0, 1, 2):
+        match = block == str(value)
+        points[match] = value
+        filled |= match
+    seen |= filled
+    for r, c in zip(*(~seen).nonzero(), strict=True):
+        text = block[r, c].strip()
+        if not text:
+            continue  # spaces only: blank
+        value = _number(text, True)
+        if isinstance(value, int):  # e.g. "2.0" written by a spreadsheet, or 3 (the service names the rule)
+            other.append((r, c, value))
+            continue
+        faulty[r] = True
+        errors.append(
+            cell_error(
+                sheet.rows[r],
+                score_columns[c],
+                _("“%(value)s” is not a number of points (0, 1 or 2; blank when not applicable).") % {"value": text},
+            )
+        )
+    # One dict per row from the filled cells in row order, sliced at each row's boundary (no per-cell loop).
+    at_rows, at_columns = filled.nonzero()
+    names = np.array(score_columns, dtype=object)[at_columns].tolist()
+    values = points[at_rows, at_columns].tolist()
+    bounds = np.searchsorted(at_rows, np.arange(len(sheet.rows) + 1)).tolist()
+    scores = [dict(zip(names[a:b], values[a:b], strict=True)) for a, b in zip(bounds, bounds[1:], strict=False)]
+    for r, c, value in other:
+        scores[r][score_columns[c]] = value
+    return scores
+
+
+def row_errors(columns: list[str]) -> CappedErrors:
+    """An empty collection of ``{"row", "column", "message"}`` kept in spreadsheet order (row, then column)."""
+    order = {name: i for i, name in enumerate(columns)}
+    return CappedErrors(key=lambda e: (e["row"] or 0, order.get(e["column"] or "", -1)))
+
+
+def sheet_to_items(sheet: Sheet, *, codes: set[str]) -> tuple[list[dict], list[int], CappedErrors]:
+    """The JSON items of the rows without a type error, their spreadsheet rows, and the type errors
+    (the first ERRORS_MAX in spreadsheet order; the others only counted)."""
+    header_errors = check_columns(sheet.columns, codes=codes)
+    if header_errors:
+        raise FileInvalid(header_errors)
+    rows = sheet.rows
+    n = len(rows)
+    if not n:
+        raise FileInvalid([cell_error(2, None, _("The file has a header row but no test result."))])
+    errors = row_errors(sheet.columns)
+    faulty = [False] * n
+
+    def flag(i: int, column: str, message: str) -> None:
+        faulty[i] = True
+        errors.append(cell_error(rows[i], column, message))
+
+    text = {name: sheet.column(name) for name in REQUIRED_COLUMNS}
+    for name in REQUIRED_COLUMNS:
+        if "" in text[name]:  # a scan in C first: most files have no blank required cell
+            for i, value in enumerate(text[name]):
+                if not value:
+                    flag(i, name, _("A value is required."))
+
+    words = [value.lower() for value in text["reached"]]
+    reached = [word in TRUE_WORDS for word in words]
+    if set(words) - TRUE_WORDS - FALSE_WORDS - {""}:
+        for i, (word, value) in enumerate(zip(words, text["reached"], strict=True)):
+            if value and word not in TRUE_WORDS and word not in FALSE_WORDS:
+                flag(
+                    i,
+                    "reached",
+                    _("“%(value)s” is not a yes/no value (true/false, 1/0, yes/no, oui/non).") % {"value": value},
+                )
+
+    when = text["performed_at"]  # passed as written: the service reads every ISO 8601 spelling
+    for i, value in enumerate(when):
+        if value and not ISO_WITH_OFFSET_RE.match(value):
+            flag(
+                i,
+                "performed_at",
+                _(
+                    "“%(value)s” is not a date and time with its UTC offset, e.g. 2027-05-12T10:31:00+02:00 "
+                    "(in an XLSX file, a date cell is read in the edition's time zone)."
+                )
+                % {"value": value},
+            )
+
+    numbers: dict[str, list] = {}
+    for name in NUMBER_COLUMNS:
+        if name not in sheet.columns:
+            numbers[name] = [None] * n
+            continue
+        values = []
+        for i, cell in enumerate(sheet.column(name)):
+            value = _number(cell, sheet.decimal_comma) if cell else None
+            if cell and value is None:
+                flag(i, name, _("“%(value)s” is not a number.") % {"value": cell})
+            values.append(value)
+        numbers[name] = values
+
+    scores = _points(sheet, [c for c in sheet.columns if c in codes], errors, faulty)
+    errors.faulty_rows = sum(faulty)  # every row is an item or has an error: rows_total counts both
+    comments = sheet.column("comment") if "comment" in sheet.columns else [""] * n
+    channels = [value.lower() for value in text["channel"]]
+    items: list[dict] = []
+    item_rows: list[int] = []
+    for i in range(n):
+        if faulty[i]:
+            continue
+        items.append(
+            {
+                "external_id": text["external_id"][i],
+                "brand": text["brand"][i],
+                "category": text["category"][i],
+                "channel": channels[i],
+                "performed_at": when[i],
+                "reached": reached[i],
+                **{name: values[i] for name, values in numbers.items()},
+                "scores": scores[i],
+                "comment": comments[i],
+            }
+        )
+        item_rows.append(rows[i])
+    return items, item_rows, errors
+
+
+def column_for(field: str | None) -> str | None:
+    """A service error's dotted field as the spreadsheet column that holds it."""
+    if not field:
+        return None
+    head, _dot, rest = field.partition(".")
+    if head == "scores":
+        return rest.split(".", 1)[0] or None
+    if head == "entry":
+        return "brand"  # the entry is named by its brand (and category) in a file
+    return head
+
+
+def service_errors(errors: Iterable[dict], item_rows: list[int], items: list[dict]) -> list[dict]:
+    """``results_upload``'s ``{"index", "field", "message"}`` as ``{"row", "column", "message"}``;
+    a repeated external_id names its spreadsheet rows rather than the items' indexes."""
+    mapped = []
+    for error in errors:
+        index = error.get("index")
+        row = _row_of(index, item_rows)
+        message = error.get("message", "")
+        if error.get("duplicates"):
+            rows = [_row_of(i, item_rows) for i in error["duplicates"]]
+            message = duplicate_message(items[index]["external_id"], rows, rows=True)
+        mapped.append(cell_error(row, column_for(error.get("field")), message))
+    return mapped
+
+
+def _row_of(index, item_rows: list[int]) -> int:
+    return item_rows[index] if isinstance(index, int) and 0 <= index < len(item_rows) else 1
+
+
+def sorted_errors(errors: Iterable[dict], column_order: list[str]) -> ErrorList:
+    """``errors`` in spreadsheet order, at most ERRORS_MAX of them (``omitted`` counts the others)."""
+    ordered = row_errors(column_order)
+    ordered.extend(errors)
+    return ordered.result()
+
+
+def parse_file(*, data: bytes, fmt: str, campaign: Campaign) -> tuple[list[dict], list[int], CappedErrors, list[str]]:
+    """Items, their rows, type errors and the file's column order (raises FileInvalid for file-level errors)."""
+    edition = campaign.edition
+    codes = set(Criterion.objects.filter(edition=edition).values_list("code", flat=True))
+    sheet = read_xlsx(data, tz=ZoneInfo(edition.time_zone)) if fmt == ImportJob.Format.XLSX else read_csv(data)
+    columns = list(sheet.columns)
+    items, rows, errors = sheet_to_items(sheet, codes=codes)
+    return items, rows, errors, columns
