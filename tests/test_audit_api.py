@@ -14,8 +14,7 @@ from django.utils import translation
 
 from election.models import Entry
 from mystery_tests.models import TestResult
-from palmares.audit.models import Audit, AuditCheck
-from palmares.models import Publication
+from palmares.models import Audit, AuditCheck, Publication
 from palmares.publication.services import PublicationError, edition_publish
 from tests import factories
 from tests.conftest import token_client

@@ -7,9 +7,8 @@ from django.test import Client
 from mystery_tests.models import TestResult
 from mystery_tests.review import result_exclude
 from palmares.audit import services
-from palmares.audit.models import Audit, AuditCheck
 from palmares.certificates.services import certificates_issue
-from palmares.models import Appeal, Certificate
+from palmares.models import Appeal, Audit, AuditCheck, Certificate
 from palmares.publication.services import edition_publish
 from tests import factories
 from tests.palmares_support import build_world, recompute

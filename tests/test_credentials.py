@@ -20,9 +20,8 @@ from joserfc.jwk import KeySet
 from jsonschema import Draft202012Validator, FormatChecker
 
 from palmares.audit import services as audit_services
-from palmares.audit.models import AuditCheck
 from palmares.certificates.services import certificate_revoke, certificates_issue
-from palmares.models import Certificate
+from palmares.models import AuditCheck, Certificate
 from palmares.publication.services import edition_publish
 from tests import factories
 from tests.palmares_support import build_world, recompute

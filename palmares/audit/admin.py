@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.permissions import is_organiser
-from palmares.audit.models import Audit, AuditCheck
+from palmares.models import Audit, AuditCheck
 
 
 class OrganisersReadOnly:

@@ -21,7 +21,7 @@ from common.api.serializers import ErrorSerializer
 from common.permissions import is_edition_auditor, is_organiser
 from election.models import Edition
 from palmares.audit import selectors, services
-from palmares.audit.models import AuditCheck
+from palmares.models import AuditCheck
 
 HEX64 = r"^[0-9a-f]{64}$"
 

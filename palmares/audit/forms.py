@@ -3,8 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from palmares.audit.models import AuditCheck
 from palmares.audit.services import MAX_NONCE_LENGTH
+from palmares.models import AuditCheck
 
 
 class DrawForm(forms.Form):

@@ -11,8 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
 from election.models import Edition
-from palmares.audit.models import Audit, AuditCheck
-from palmares.models import Publication
+from palmares.models import Audit, AuditCheck, Publication
 
 
 def audit_of(*, edition: Edition) -> Audit | None:

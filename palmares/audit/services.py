@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from election.models import Edition, Entry
 from mystery_tests.models import TestResult
-from palmares.audit.models import Audit, AuditCheck
 from palmares.audit.sampling import audit_seed, draw
+from palmares.models import Audit, AuditCheck
 from palmares.publication.provenance import counted_leaves, provenance_of
 
 MAX_NONCE_LENGTH = 200

@@ -1,0 +1,85 @@
+"""What is published: the frozen publication snapshots and their provenance trees."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from election.models import Edition
+
+
+class Publication(models.Model):
+    """An immutable snapshot of an edition's rankings and figures, frozen when publication
+    is decided and public from ``goes_live_at``. Unpublishing keeps the row (recorded)."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="publications", verbose_name=_("edition")
+    )
+    decided_at = models.DateTimeField(_("decided at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    goes_live_at = models.DateTimeField(_("public from"))
+    # {"rankings": <rankings body>, "palmares": <palmarès body>}: nothing outside it is read
+    # by public pages, so later recomputes change nothing published.
+    snapshot = models.JSONField(_("snapshot"))
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    is_current = models.BooleanField(_("current"), default=True)
+    unpublished_at = models.DateTimeField(_("unpublished at"), null=True, blank=True)
+    unpublished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unpublished by"),
+    )
+    unpublish_reason = models.TextField(_("reason for unpublishing"), blank=True)
+
+    class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        ordering = ["-decided_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition"], condition=Q(is_current=True), name="publication_one_current_per_edition"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edition} @ {self.goes_live_at:%Y-%m-%d %H:%M}"
+
+
+class PublishedTree(models.Model):
+    """A category's Merkle tree frozen with a publication (METHODOLOGY §12): its root and leaves.
+
+    ``leaves`` are the 32-byte fingerprints of the tests counted at publication, sorted ascending and
+    concatenated, so that an inclusion proof is always given against exactly what was published."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="trees", verbose_name=_("publication")
+    )
+    category_slug = models.SlugField(_("category"), max_length=80)
+    root = models.CharField(_("root"), max_length=64)
+    tests = models.PositiveIntegerField(_("tests"))
+    leaves = models.BinaryField(_("leaves"))
+
+    class Meta:
+        verbose_name = _("published tree")
+        verbose_name_plural = _("published trees")
+        ordering = ["publication", "category_slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "category_slug"], name="published_tree_unique_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_slug}: {self.root[:12]}… ({self.tests})"
+
+    def leaf_list(self) -> list[bytes]:
+        data = bytes(self.leaves)
+        return [data[i : i + 32] for i in range(0, len(data), 32)]
