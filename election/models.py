@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from common.display import COUNTRY_NAMES, country_name  # noqa: F401 -- palmares reads COUNTRY_NAMES here until R1's move lands
+from common.display import country_name
 
 from .channels import CHANNELS, DEFAULT_QUOTA
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.api.serializers import ErrorSerializer, UTCDateTimeField  # noqa: F401 -- palmares imports them from here until R1's move
+from common.api.serializers import UTCDateTimeField
 from election.channels import Channel
 from election.models import Edition
 

@@ -7,6 +7,7 @@ from django.utils import translation
 
 from common.display import BarLayout, bar_chart, country_name, format_date, format_number, format_percentage
 from election.models import Edition
+from palmares.publication.presentation import figures_view
 
 
 def test_country_name_any_case_in_the_active_language():
@@ -67,3 +68,10 @@ def test_bar_chart_positions_bars_on_the_scale():
     assert chat["bars"][0]["width"] == 320.0  # capped at the scale
     assert chat["bars"][0]["y"] == 8 + 40 + 16
     assert chart["height"] == 8 + 40 + 16 + 20 + 16
+
+
+def test_format_percentage_public_reach_chart_rounds_half_up():
+    with translation.override("fr"):
+        view = figures_view({"channels": {"phone": {"reach_rate": 0.1239}}}, ["phone"])
+
+    assert view["reach_chart"]["rows"][0]["bars"][0]["text"] == "12,4 %"

@@ -6,6 +6,7 @@ import numpy as np
 
 from election.rules import required_tests
 from mystery_tests.progress import progress_table
+from palmares.publication.presentation import methodology_view
 from scoring import engine
 
 
@@ -60,3 +61,12 @@ def test_channel_figures_reach_rate_and_medians_skip_missing_values():
         "email": {"reach_rate": 1.0, "median_response_hours": 4.0},
         "chat": {"reach_rate": None, "median_wait_seconds": None},
     }
+
+
+def test_required_tests_methodology_page_rounds_up_like_the_rankings():
+    # 0.9 × 15 = 13.5: the public page used to print 13 (Decimal's // truncates) where the rankings need 14.
+    methodology = {"channels": [{"channel": "phone", "quota": 15, "weight": 3, "criteria": []}], "completion": 0.9}
+
+    view = methodology_view(methodology)
+
+    assert view["channels"][0]["required"] == 14 == required_tests(15, 0.9)

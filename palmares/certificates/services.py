@@ -27,7 +27,7 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from common.display import display_score  # noqa: F401  (the one rounding of §10; re-exported here)
+from common.display import country_name, display_score
 from election.models import Entry
 from palmares.audit.selectors import audit_statement, frozen_audit
 from palmares.models import Certificate, Publication
@@ -240,19 +240,13 @@ def render_certificate_pdf(facts: dict[str, Any]) -> bytes:
         "rosette": _rosette_points(),
         # A faint guilloché behind the text, as on printed diplomas.
         "guilloche": range(0, 180, 10),
-        "country_name": _country_name(edition["country"]),
+        "country_name": country_name(edition["country"]),
     }
     with translation.override(edition["language"]):
         context["audit_statement"] = audit_statement(facts.get("audit"), time_zone=edition["time_zone"])
         html = get_template(PDF_TEMPLATE).render(context)
     # Tagged PDF: screen readers and text extraction follow the reading order.
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_tags=True)
-
-
-def _country_name(code: str) -> str:
-    from election.models import COUNTRY_NAMES
-
-    return str(COUNTRY_NAMES.get(code, code))
 
 
 # -- services -----------------------------------------------------------------------------

@@ -17,7 +17,6 @@ This module also holds the portal's reads (which entries a user may open).
 from __future__ import annotations
 
 import hashlib
-import statistics
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -151,6 +150,8 @@ def scorecard_for(*, entry: Entry) -> dict[str, Any]:
       share of the overall score at stake (normalised channel weight × criterion weight / Σ grid
       weights of the channel), then channel order and grid position.
     """
+    from scoring import engine  # noqa: PLC0415 -- engine loads pandas: kept out of the web processes' start-up
+
     edition: Edition = entry.category.edition
     published = edition.is_published
     own_score = _entry_score(entry)
@@ -181,7 +182,7 @@ def scorecard_for(*, entry: Entry) -> dict[str, Any]:
         )
     )
     counted = [t for t in tests if not t["excluded"]]
-    channel_weight = _normalised_weights(edition, {t["channel"] for t in counted})
+    channel_weight = engine.normalised_weights(edition.weight, {t["channel"] for t in counted} & set(edition.channels))
     laureates = _published_laureates(entry, category_scores, published)
     averages = _averages(edition, grid, category_scores, peer_rows, laureates)
     criteria = _criteria(grid, counted, averages["criteria"], channel_weight)
@@ -312,13 +313,6 @@ def _grid(edition: Edition) -> dict[str, list[dict[str, Any]]]:
     return grid
 
 
-def _normalised_weights(edition: Edition, channels: set[str]) -> dict[str, float]:
-    weights = edition.weight
-    scored = [c for c in edition.channels if c in channels]
-    total = sum(weights[c] for c in scored)
-    return {c: weights[c] / total for c in scored} if total else {}
-
-
 def _averages(
     edition: Edition,
     grid: dict[str, list[dict[str, Any]]],
@@ -383,17 +377,23 @@ def _channels(
     counted: list[dict[str, Any]],
     channel_weight: dict[str, float],
 ) -> list[dict[str, Any]]:
+    from scoring import engine  # noqa: PLC0415 -- engine loads pandas: kept out of the web processes' start-up
+
     by_channel: dict[str, list[dict[str, Any]]] = {}
     for t in counted:
         by_channel.setdefault(t["channel"], []).append(t)
+    # §9 as the palmarès computes it, over this entry's counted tests.
+    measured = engine.channel_figures(
+        engine.tests_frame(
+            [(0, t["channel"], t["score"], t["reached"], t["wait_seconds"], t["response_hours"]) for t in counted]
+        ),
+        edition.channels,
+    )
     own_channels = (own.channels or {}) if own else {}
     rows = []
     for c in edition.channels:
         stored = own_channels.get(c) or {}
         group = by_channel.get(c, [])
-        reached = sum(1 for t in group if t["reached"]) / len(group) if group else None
-        median_wait = _median([t["wait_seconds"] for t in group]) if c in WAIT_CHANNELS else None
-        median_response = _median([t["response_hours"] for t in group]) if c in RESPONSE_CHANNELS else None
         rows.append(
             {
                 "channel": c,
@@ -405,21 +405,15 @@ def _channels(
                 "n": stored.get("n", 0),
                 "sd": stored.get("sd"),
                 "counted": len(group),
-                "reach_rate": reached,
-                "median_wait_seconds": median_wait,
-                "median_response_hours": median_response,
+                "reach_rate": measured[c]["reach_rate"],
+                "median_wait_seconds": measured[c].get("median_wait_seconds"),
+                "median_response_hours": measured[c].get("median_response_hours"),
                 "has_wait": c in WAIT_CHANNELS,
                 "has_response": c in RESPONSE_CHANNELS,
                 "category": averages.get(c),
             }
         )
     return rows
-
-
-def _median(values: list[float | None]) -> float | None:
-    """§9: over the tests that carry a value; an even count takes the mean of the two middle ones."""
-    present = [v for v in values if v is not None]
-    return float(statistics.median(present)) if present else None
 
 
 def _criteria(
@@ -541,7 +535,9 @@ def _strongest(criteria: list[dict[str, Any]], costliest: list[dict[str, Any]]) 
 
 def _r9(value: float) -> float:
     """§7: compare at 9 decimals so that equal values are equal."""
-    return round(value, 9)
+    from scoring import engine  # noqa: PLC0415 -- engine loads pandas: kept out of the web processes' start-up
+
+    return engine.at_rule_precision(value)
 
 
 def _previous(entry: Entry, overall: float | None) -> dict[str, Any] | None:

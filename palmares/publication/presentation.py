@@ -10,14 +10,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from common.display import display_score
+from common.display import BarLayout, bar_chart, display_score, format_percentage, format_score
 from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channel
+from election.rules import required_tests
 
-# Inline SVG bar charts: geometry computed here so templates only draw.
-CHART_WIDTH = 520
-LABEL_WIDTH = 120
-BAR_HEIGHT = 18
-ROW_GAP = 16
+# The public page's inline SVG bar charts (drawn by palmares/_bar_chart.html).
+CHART = BarLayout(width=520, label_width=120, right=80, bar_height=18)
 
 
 def round_score(value: float | None) -> Decimal | None:
@@ -32,47 +30,12 @@ def channel_label(channel: str) -> str:
         return channel
 
 
-def _bar_rows(rows: list[tuple[str, list[tuple[str, float | None, str]]]], scale: float) -> dict[str, Any]:
-    """rows: [(label, [(series css class, value, text), ...])] → positioned bars on a 0–scale axis."""
-    plot = CHART_WIDTH - LABEL_WIDTH - 80
-    y = 8
-    out = []
-    for label, series in rows:
-        bars = []
-        for i, (css, value, text) in enumerate(series):
-            width = 0 if value is None else max(2.0, plot * min(value, scale) / scale)
-            bars.append(
-                {
-                    "css": css,
-                    "x": LABEL_WIDTH,
-                    "y": y + i * (BAR_HEIGHT + 2),
-                    "width": round(width, 1),
-                    "text": text,
-                    "text_x": LABEL_WIDTH + round(width, 1) + 6,
-                    "text_y": y + i * (BAR_HEIGHT + 2) + BAR_HEIGHT - 4,
-                    "height": BAR_HEIGHT,
-                    "missing": value is None,
-                }
-            )
-        group_height = len(series) * (BAR_HEIGHT + 2)
-        out.append({"label": label, "label_y": y + group_height / 2 + 5, "bars": bars})
-        y += group_height + ROW_GAP
-    return {"width": CHART_WIDTH, "height": y, "rows": out, "label_width": LABEL_WIDTH}
-
-
 def _fmt_score(value: float | None) -> str:
-    from django.utils.formats import number_format
-
-    rounded = round_score(value)
-    return "—" if rounded is None else number_format(rounded, 2)
+    return format_score(value, empty="—")
 
 
 def _fmt_percent(value: float | None) -> str:
-    from django.utils.formats import number_format
-
-    if value is None:
-        return "—"
-    return f"{number_format(round_score(value * 100), 1)} %"
+    return format_percentage(value, empty="—")
 
 
 def figures_view(figures: dict[str, Any], channels: list[str]) -> dict[str, Any]:
@@ -111,8 +74,8 @@ def figures_view(figures: dict[str, Any], channels: list[str]) -> dict[str, Any]
         "average_laureates": round_score(figures.get("average_laureates")),
         "average_others": round_score(figures.get("average_others")),
         "renewal_rate": None if renewal is None else round_score(renewal * 100),
-        "score_chart": _bar_rows(score_rows, 20.0) if score_rows else None,
-        "reach_chart": _bar_rows(reach_rows, 100.0) if reach_rows else None,
+        "score_chart": bar_chart(score_rows, 20.0, CHART) if score_rows else None,
+        "reach_chart": bar_chart(reach_rows, 100.0, CHART) if reach_rows else None,
         "delays": delays,
     }
 
@@ -165,7 +128,6 @@ def methodology_view(methodology: dict[str, Any]) -> dict[str, Any]:
     rows = []
     for c in channels:
         grid_weight = sum(cr["weight"] for cr in c["criteria"]) or 1
-        required = -((-completion * c["quota"]) // 1)  # ceil, exactly in decimal (§6)
         rows.append(
             {
                 "channel": c["channel"],
@@ -173,7 +135,7 @@ def methodology_view(methodology: dict[str, Any]) -> dict[str, Any]:
                 "quota": c["quota"],
                 "weight": c["weight"],
                 "share": round_score(100 * c["weight"] / total_weight),
-                "required": int(required),
+                "required": required_tests(c["quota"], completion),
                 "criteria": [{**cr, "share": round_score(100 * cr["weight"] / grid_weight)} for cr in c["criteria"]],
                 "grid_weight": grid_weight,
             }

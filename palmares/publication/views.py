@@ -23,8 +23,9 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from common.display import country_name
 from common.permissions import is_organiser
-from election.models import COUNTRY_NAMES, Edition
+from election.models import Edition
 from palmares.audit.selectors import audit_statement
 from palmares.models import Publication
 from palmares.publication import presentation, selectors
@@ -32,10 +33,6 @@ from palmares.publication import presentation, selectors
 PAGE_TEMPLATE = "palmares/page.html"
 # Stands for the visitor's CSRF token in whole pages cached for anonymous visitors.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-9f2c41"
-
-
-def country_name(code: str) -> str:
-    return str(COUNTRY_NAMES.get(code.upper(), code.upper()))
 
 
 def _wants_preview(request: HttpRequest) -> bool:

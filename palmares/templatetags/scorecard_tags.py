@@ -14,7 +14,7 @@ from django.utils import formats, translation
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
-from common.display import display_score, format_score
+from common.display import BarLayout, bar_chart, display_score, format_score
 
 register = template.Library()
 
@@ -124,6 +124,10 @@ TRACK_LEFT = LABEL_WIDTH + 10
 TRACK_RIGHT = CHART_WIDTH - 70
 ROW = 38
 TOP = 28
+# One bar per criterion, the longest for the costliest.
+LOSSES_CHART = BarLayout(
+    width=CHART_WIDTH, label_width=290, right=70, bar_height=22, gap=0, row_gap=8, bottom=8, min_bar=1.0, baseline=4
+)
 
 
 def _x(score: float) -> float:
@@ -172,31 +176,16 @@ def channel_chart(card: dict[str, Any]) -> dict[str, Any]:
 @register.inclusion_tag("palmares/portal/_chart_losses.svg")
 def losses_chart(card: dict[str, Any], limit: int = 8) -> dict[str, Any]:
     """The criteria that remove the most points from the overall score, as horizontal bars."""
+    from scoring import engine  # noqa: PLC0415 -- engine loads pandas: kept out of the web processes' start-up
+
     losing = sorted(
         (c for c in card["criteria"] if c["points_lost"] > 0),
-        key=lambda c: -round(c["points_lost"], 9),
+        key=lambda c: -engine.at_rule_precision(c["points_lost"]),
     )[:limit]
     labels = {ch["channel"]: ch["label"] for ch in card["channels"]}
     top = max((c["points_lost"] for c in losing), default=0) or 1
-    left, right, bar = 290, CHART_WIDTH - 70, 22
-    bars = []
-    for i, c in enumerate(losing):
-        w = max(1.0, round((right - left) * c["points_lost"] / top, 1))
-        bars.append(
-            {
-                "label": f"{labels.get(c['channel'], c['channel'])} · {c['label']}",
-                "y": 8 + i * (bar + 8),
-                "text_y": 8 + i * (bar + 8) + bar / 2 + 4,
-                "w": w,
-                "value_x": round(left + w + 6, 1),
-                "value": c["points_lost"],
-            }
-        )
-    return {
-        "bars": bars,
-        "width": CHART_WIDTH,
-        "height": 16 + len(bars) * (bar + 8),
-        "left": left,
-        "bar": bar,
-        "label_x": left - 8,
-    }
+    rows = [
+        (f"{labels.get(c['channel'], c['channel'])} · {c['label']}", [("", c["points_lost"], lost(c["points_lost"]))])
+        for c in losing
+    ]
+    return {"chart": bar_chart(rows, top, LOSSES_CHART), "label_x": LOSSES_CHART.label_width - 8}
