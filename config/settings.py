@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "mystery_tests",
     "scoring",
     "palmares",
+    # The demo seed, below everything (it imports every app; nothing imports it).
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -325,8 +325,8 @@ def test_admin_edition_form_names_the_auditor_and_requires_an_audit(world, organ
 
 def test_demo_reset_removes_an_edition_with_an_audit(auditor):
     # Arrange: the demo's own edition, audited (an audit protects the tests it drew)
+    from demo import services as demo
     from election.models import Edition
-    from palmares import demo
 
     demo_world = build_world(country=demo.COUNTRY, year=sorted(demo.EDITIONS)[0])
     demo_world.edition.auditor = auditor

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from demo import services as demo
 from election.models import Brand, BrandMembership, Edition, Entry
 from mystery_tests.models import Campaign, TestResult
-from palmares import demo
 from palmares.models import Publication
 
 pytestmark = pytest.mark.django_db
