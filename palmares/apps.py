@@ -7,6 +7,8 @@ class PalmaresConfig(AppConfig):
     verbose_name = _("Palmarès")
 
     def ready(self) -> None:
-        # Importing the receivers connects them (issue/revoke certificates with the publication); at
-        # ready(), because they import models.
-        from palmares.certificates import receivers  # noqa: F401, PLC0415
+        # At ready(), once the models are loaded: importing the receivers connects them (issue/revoke
+        # certificates with the publication); importing the tasks registers them, so that services
+        # can queue them by name without importing their own tasks module.
+        from palmares import tasks  # noqa: F401, PLC0415 -- see above
+        from palmares.certificates import receivers  # noqa: F401, PLC0415 -- see above

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from election.admin import EntryColumnsMixin
 from election.models import Category, Edition
+from mystery_tests.models import TestResult
 from palmares.appeals.forms import DecisionForm
 from palmares.appeals.services import (
     AppealError,
@@ -211,8 +212,6 @@ class AppealAdmin(EntryColumnsMixin, admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', reverse("appeal-evidence", args=[obj.pk]), _("Download"))
 
     def _has_result_admin(self) -> bool:
-        from mystery_tests.models import TestResult
-
         return self.admin_site.is_registered(TestResult)
 
     # -- the decision on the change page ------------------------------------------------------

@@ -11,7 +11,9 @@ from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
 from election.models import Edition
-from palmares.models import Audit, AuditCheck, Publication
+from mystery_tests.models import Criterion
+from palmares.models import Appeal, Audit, AuditCheck, Publication
+from palmares.publication.provenance import result_fingerprint
 
 
 def audit_of(*, edition: Edition) -> Audit | None:
@@ -120,10 +122,6 @@ def audit_statement(audit: dict[str, Any] | None, *, time_zone: str) -> str:
 def evidence(*, check: AuditCheck) -> dict[str, Any]:
     """A drawn test with everything behind it: all its fields (points with their criteria), its history
     (versions, exclusions, restores), its appeals, and whether it is still the version drawn."""
-    from mystery_tests.models import Criterion
-    from palmares.models import Appeal
-    from palmares.publication.provenance import result_fingerprint
-
     result = check.result
     labels = dict(
         Criterion.objects.filter(edition_id=result.entry.category.edition_id, channel=result.channel).values_list(

@@ -7,6 +7,7 @@ import logging
 
 from django.dispatch import receiver
 
+from palmares.certificates.services import certificates_issue, certificates_revoke_for_publication
 from palmares.publication.signals import edition_published, edition_unpublished
 
 logger = logging.getLogger(__name__)
@@ -14,8 +15,6 @@ logger = logging.getLogger(__name__)
 
 @receiver(edition_published, dispatch_uid="certificates_on_published")
 def issue_certificates(sender, *, publication, **kwargs) -> None:
-    from palmares.certificates.services import certificates_issue
-
     try:
         certificates_issue(publication=publication)
     except Exception:
@@ -24,8 +23,6 @@ def issue_certificates(sender, *, publication, **kwargs) -> None:
 
 @receiver(edition_unpublished, dispatch_uid="certificates_on_unpublished")
 def revoke_certificates(sender, *, publication, reason="", **kwargs) -> None:
-    from palmares.certificates.services import certificates_revoke_for_publication
-
     try:
         certificates_revoke_for_publication(
             publication=publication, user=getattr(publication, "unpublished_by", None), reason=reason

@@ -9,14 +9,18 @@ a frozen state.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import secrets
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.files.base import ContentFile
@@ -37,6 +41,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 logger = logging.getLogger(__name__)
+# Queued by name: palmares/certificates/tasks.py imports this module (the task calls certificate_render).
+RENDER_CERTIFICATE = "palmares.render_certificate"
 
 # No 0/O, 1/I/L: a code read off a framed certificate is typed without doubt.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -180,9 +186,7 @@ def qr_svg_data_uri(text: str) -> str:
 
     Drawn as one path of horizontal runs in module units rather than with qrcode's SVG
     factories, whose thousands of unit-carrying sub-paths triple WeasyPrint's render time."""
-    import base64
-
-    import qrcode
+    import qrcode  # noqa: PLC0415 -- Pillow behind it: loaded only where a certificate is drawn
 
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     qr.add_data(text)
@@ -209,8 +213,6 @@ def qr_svg_data_uri(text: str) -> str:
 
 def _rosette_points(*, spikes: int = 36, outer: float = 50.0, inner: float = 45.0) -> str:
     """The outline of the seal's serrated rosette, as SVG polygon points around (50, 50)."""
-    import math
-
     points = []
     for i in range(spikes * 2):
         radius = outer if i % 2 == 0 else inner
@@ -220,14 +222,12 @@ def _rosette_points(*, spikes: int = 36, outer: float = 50.0, inner: float = 45.
 
 
 def _local(moment_iso: str, time_zone: str) -> dt.datetime:
-    from zoneinfo import ZoneInfo
-
     return dt.datetime.fromisoformat(moment_iso).astimezone(ZoneInfo(time_zone))
 
 
 def render_certificate_pdf(facts: dict[str, Any]) -> bytes:
     """The certificate as PDF bytes, in the edition's language."""
-    from weasyprint import HTML  # heavy: imported only where a PDF is made
+    from weasyprint import HTML  # noqa: PLC0415 -- heavy: loaded only where a PDF is made
 
     edition = facts["edition"]
     context = {
@@ -323,10 +323,8 @@ def certificates_issue(*, publication: Publication) -> list[Certificate]:
 
 def certificates_queue_render(*, certificate_ids: list[int]) -> int:
     """Queue one render task per certificate (each checks its own fingerprint)."""
-    from palmares.certificates.tasks import render_certificate
-
     for pk in certificate_ids:
-        render_certificate.delay(pk)
+        current_app.tasks[RENDER_CERTIFICATE].delay(pk)
     return len(certificate_ids)
 
 

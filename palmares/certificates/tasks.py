@@ -3,6 +3,9 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from palmares.certificates.services import certificate_render
+from palmares.models import Certificate
+
 
 @shared_task(
     name="palmares.render_certificate",
@@ -11,9 +14,6 @@ from django.db import OperationalError
     max_retries=5,
 )
 def render_certificate(certificate_id: int) -> bool:
-    from palmares.certificates.services import certificate_render
-    from palmares.models import Certificate
-
     certificate = Certificate.objects.filter(pk=certificate_id).first()
     if certificate is None:  # deleted meanwhile (its publication was removed): nothing to do
         return False

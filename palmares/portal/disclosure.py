@@ -125,7 +125,7 @@ class _System:
         return {("s", p.entry_id, c): self.weights.get(c, 0) / total for c in p.channels}
 
     def _vector(self, row: dict[Hashable, float]):
-        import numpy as np
+        import numpy as np  # noqa: PLC0415 -- numpy kept out of the web processes' start-up
 
         vector = np.zeros(len(self.variables))
         for var, coef in row.items():
@@ -135,7 +135,7 @@ class _System:
     def start(self) -> None:
         """Take in what the brand knows anyway (laureates' public scores, the criteria-to-score
         relations); targets these alone already solve are public, not secrets to keep."""
-        import numpy as np
+        import numpy as np  # noqa: PLC0415 -- numpy kept out of the web processes' start-up
 
         # An orthonormal basis of what is known, and each target's part outside it.
         self.basis: list[Any] = []
@@ -150,7 +150,7 @@ class _System:
 
     def _extend(self, vector, *, commit: bool) -> bool:
         """Add ``vector`` to what is known if no target becomes solvable (or always, with ``commit``)."""
-        import numpy as np
+        import numpy as np  # noqa: PLC0415 -- numpy kept out of the web processes' start-up
 
         q = vector.copy()
         for _ in range(2):  # Gram-Schmidt, twice for numerical safety

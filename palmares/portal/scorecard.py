@@ -423,7 +423,7 @@ def _criteria(
     channel_weight: dict[str, float],
 ) -> list[dict[str, Any]]:
     """One row per grid criterion of the channels the entry has counted tests on."""
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 -- pandas kept out of the web processes' start-up
 
     weights = {(c, row["code"]): row["weight"] for c, rows in grid.items() for row in rows}
     reached = [t for t in counted if t["reached"]]

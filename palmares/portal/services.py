@@ -12,6 +12,7 @@ import hashlib
 import json
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -28,6 +29,8 @@ from palmares.portal.scorecard import scorecard_cached
 LAYOUT_VERSION = "2"
 # How long a queued render is considered in flight before another request may queue it again.
 QUEUED_SECONDS = 300
+# Queued by name: palmares/portal/tasks.py imports this module (the task calls report_build).
+RENDER_REPORT = "palmares.render_report"
 
 
 def report_fingerprint(*, card: dict[str, Any], language: str) -> str:
@@ -65,7 +68,7 @@ RENDER_GC_THRESHOLD = (100_000, 50, 100)
 
 def report_pdf(*, card: dict[str, Any], language: str) -> bytes:
     # WeasyPrint is heavy to import: only the processes that render pay for it.
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 -- heavy: loaded only where a PDF is made
 
     html = report_html(card=card, language=language)
     previous = gc.get_threshold()
@@ -113,9 +116,7 @@ def report_build(*, entry: Entry, language: str, card: dict[str, Any] | None = N
 
 def report_queue(*, entry: Entry, fingerprint: str, language: str) -> bool:
     """Queue a render with the worker once per fingerprint; True if this call queued it."""
-    from palmares.portal.tasks import render_report
-
     if not cache.add(f"scorecard-report:{entry.pk}:{fingerprint}", 1, QUEUED_SECONDS):
         return False
-    transaction.on_commit(lambda: render_report.delay(entry.pk, language))
+    transaction.on_commit(lambda: current_app.tasks[RENDER_REPORT].delay(entry.pk, language))
     return True

@@ -6,13 +6,12 @@ from celery import shared_task
 from django.conf import settings
 
 from election.models import Entry
+from palmares.portal.services import report_build
 
 
 @shared_task(name="palmares.render_report")
 def render_report(entry_id: int, language: str | None = None) -> str | None:
     """Render one entry's PDF report if its data changed; returns the file's name."""
-    from palmares.portal.services import report_build
-
     entry = (
         Entry.objects.select_related("brand", "category__edition", "computed", "category__ranking")
         .filter(pk=entry_id)

@@ -3,6 +3,8 @@ with a reason, read the frozen snapshot. Every write goes through palmares.publi
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -42,8 +44,6 @@ class PublishForm(forms.Form):
         data = super().clean()
         at, edition = data.get("at"), data.get("edition")
         if at is not None and edition is not None:
-            import zoneinfo
-
             # The browser sends a wall-clock time: read it in the edition's own time zone.
             naive = timezone.make_naive(at) if timezone.is_aware(at) else at
             data["at"] = timezone.make_aware(naive, zoneinfo.ZoneInfo(edition.time_zone))

@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
@@ -54,8 +55,6 @@ def _local_day(value: Any, edition: Edition) -> dt.date | None:
 
 
 def _zone(edition: Edition):
-    from zoneinfo import ZoneInfo
-
     return ZoneInfo(edition.time_zone)
 
 

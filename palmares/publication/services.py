@@ -17,8 +17,11 @@ from election.models import Edition
 from palmares.audit.selectors import audit_signed_off
 from palmares.models import Publication
 from palmares.publication.provenance import counted_leaves, freeze_trees
+from palmares.publication.selectors import forget_live_publication
 from palmares.publication.signals import edition_published, edition_unpublished
 from palmares.publication.snapshot import build_snapshot, snapshot_fingerprint
+from scoring import services as scoring_services
+from scoring.models import CategoryRanking
 
 
 class PublicationError(Exception):
@@ -27,9 +30,6 @@ class PublicationError(Exception):
 
 def _recompute_stale(*, edition: Edition) -> None:
     """Bring every stale (or never computed) category up to date before freezing, synchronously."""
-    from scoring import services as scoring_services
-    from scoring.models import CategoryRanking
-
     category_ids = set(edition.categories.values_list("pk", flat=True))
     fresh = {
         r.category_id
@@ -48,8 +48,6 @@ def _recompute_stale(*, edition: Edition) -> None:
 
 
 def _invalidate_live_cache(edition_id: int) -> None:
-    from palmares.publication.selectors import forget_live_publication
-
     forget_live_publication(edition_id=edition_id)
 
 

@@ -12,10 +12,15 @@ import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count, Exists, OuterRef, Q
 
 from election.channels import CHANNELS
-from election.models import Edition
-from mystery_tests.models import Criterion
+from election.models import Edition, Entry
+from mystery_tests.models import Criterion, TestResult
+from palmares.audit.selectors import audit_summary
+from palmares.models import Appeal
+from palmares.publication.provenance import add_provenance, counted_leaves
+from scoring import selectors as scoring_selectors
 
 
 def _normalise(data: Any) -> Any:
@@ -31,12 +36,6 @@ def snapshot_fingerprint(snapshot: dict) -> str:
 def excluded_tests(*, edition: Edition) -> dict[str, dict[str, int]]:
     """Per category slug, the registered entries' excluded tests by origin: ``appeal`` when an
     upheld appeal is about the test, ``quality_review`` for every other exclusion (§5)."""
-    from django.db.models import Count, Exists, OuterRef, Q
-
-    from election.models import Entry
-    from mystery_tests.models import TestResult
-    from palmares.models import Appeal
-
     upheld = Appeal.objects.filter(result=OuterRef("pk"), status=Appeal.Status.ACCEPTED)
     rows = (
         TestResult.objects.filter(
@@ -159,10 +158,6 @@ def build_snapshot(*, edition: Edition, goes_live_at: dt.datetime | None, leaves
     """Everything the public sees of an edition, computed from the current stored rankings.
 
     ``leaves`` (``provenance.counted_leaves``) give the §12 roots; computed here when not given."""
-    from palmares.audit.selectors import audit_summary
-    from palmares.publication.provenance import add_provenance, counted_leaves
-    from scoring import selectors as scoring_selectors
-
     rankings = _normalise(scoring_selectors.rankings_for(edition=edition))
     figures = _normalise(scoring_selectors.figures_for(edition=edition))
     palmares = palmares_body(

@@ -14,6 +14,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from palmares.models import Publication
+from palmares.publication.views import warm_publication_pages
+
 logger = logging.getLogger(__name__)
 
 # Publications that went live within this window are (re)checked; the beat runs every 30 s.
@@ -23,9 +26,6 @@ WARM_WINDOW = dt.timedelta(minutes=10)
 @shared_task(name="palmares.publish_due")
 def publish_due() -> int:
     """Warm the cache of every publication that went live recently (once per publication)."""
-    from palmares.models import Publication
-    from palmares.publication.views import warm_publication_pages
-
     now = timezone.now()
     due = Publication.objects.filter(
         is_current=True, goes_live_at__lte=now, goes_live_at__gt=now - WARM_WINDOW

@@ -29,6 +29,7 @@ from election.models import Edition
 from palmares.audit.selectors import audit_statement
 from palmares.models import Publication
 from palmares.publication import presentation, selectors
+from palmares.publication.snapshot import build_snapshot
 
 PAGE_TEMPLATE = "palmares/page.html"
 # Stands for the visitor's CSRF token in whole pages cached for anonymous visitors.
@@ -123,8 +124,6 @@ def _edition_snapshot(request: HttpRequest, country: str, year: int) -> tuple[di
     publication = Publication.objects.filter(edition=edition, is_current=True).first()
     if publication is not None:
         return None, publication.snapshot, True
-    from palmares.publication.snapshot import build_snapshot
-
     return None, build_snapshot(edition=edition, goes_live_at=None), True
 
 
