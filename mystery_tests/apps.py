@@ -7,4 +7,6 @@ class MysteryTestsConfig(AppConfig):
     verbose_name = _("Mystery-shopper tests")
 
     def ready(self) -> None:
-        from . import checks, receivers  # noqa: F401, PLC0415 -- the signing key check and the default-grid receiver register once the app registry is ready (Django's AppConfig.ready)
+        # Once the app registry is ready: the signing key check and the default-grid receiver register,
+        # and the tasks too, so that imports.py can queue run_import by name (it does not import tasks).
+        from . import checks, receivers, tasks  # noqa: F401, PLC0415 -- see above

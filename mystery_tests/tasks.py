@@ -4,6 +4,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import translation
 
+from .imports import import_run, sweep_stale_imports
+
 
 @shared_task(
     name="mystery_tests.run_import",
@@ -15,8 +17,6 @@ from django.utils import translation
 def run_import(import_id: int, language: str | None = None) -> str | None:
     """Runs one file import (all or nothing) and returns its final status; row errors are written in
     ``language``, the uploader's language when the file was sent."""
-    from .imports import import_run
-
     with translation.override(language):
         job = import_run(job_id=import_id)
     return job.status if job is not None else None
@@ -25,6 +25,4 @@ def run_import(import_id: int, language: str | None = None) -> str | None:
 @shared_task(name="mystery_tests.sweep_imports")
 def sweep_imports_task() -> dict[str, list[int]]:
     """Queues again the imports the broker never got, fails those whose worker died (beat, every minute)."""
-    from .imports import sweep_stale_imports
-
     return sweep_stale_imports()

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.utils import timezone
 from PIL import Image
 
+from election.models import Entry
 from palmares.models import Publication
 
 
@@ -82,8 +83,6 @@ def make_publication(edition, laureates, *, goes_live_at=None, others=()):
 
 
 def edition_entries(edition):
-    from election.models import Entry
-
     return Entry.objects.filter(category__edition=edition).select_related("category", "brand")
 
 

@@ -7,6 +7,10 @@ from rest_framework.test import APIClient
 
 os.environ.setdefault("DJANGO_TESTING", "1")
 
+from django.core.cache import caches
+from rest_framework.authtoken.models import Token
+
+from config.celery import app
 from tests import factories  # noqa: E402
 
 
@@ -24,8 +28,6 @@ def pytest_collection_modifyitems(config, items):
 def _eager_celery_unless_services(request, settings):
     """With REDIS_URL set (CI's second run) only ``services`` tests use the real broker and
     cache; the others run tasks eagerly with a local-memory cache, as in development."""
-    from config.celery import app
-
     # Read before any override: Celery loads its configuration from the settings lazily, and a first
     # read after the override below would keep "eager" as the value to restore, for every later test.
     previous = app.conf.task_always_eager
@@ -47,8 +49,6 @@ def _eager_celery_unless_services(request, settings):
 
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(settings, tmp_path):
-    from django.core.cache import caches
-
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.API_THROTTLE_RATE = "100000/min"
     # PBKDF2 on every factory user dominates test time; logins still check the password.
@@ -83,8 +83,6 @@ def upload_counts(body: dict) -> dict:
 
 
 def token_client(user) -> APIClient:
-    from rest_framework.authtoken.models import Token
-
     client = APIClient()
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")

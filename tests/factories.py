@@ -5,6 +5,7 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 
+from common.permissions import grant_organiser
 from election.models import Brand, BrandMembership, Category, Edition, Entry
 from mystery_tests.models import Agency, AgencyMembership, Campaign, Criterion
 
@@ -35,8 +36,6 @@ class OrganiserFactory(UserFactory):
     @factory.post_generation
     def _organiser(obj, create, extracted, **kwargs):  # noqa: N805
         if create:
-            from common.permissions import grant_organiser
-
             grant_organiser(obj)
 
 

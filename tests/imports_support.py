@@ -8,6 +8,7 @@ oui/non, decimal commas) or an XLSX workbook with real date cells.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -105,8 +106,6 @@ def row(n: int, **overrides) -> dict:
 
 
 def csv_bytes(rows: list[dict], *, header: list[str] | None = None, sep: str = ";", bom: bool = True) -> bytes:
-    import csv
-
     header = header or HEADER
     out = io.StringIO()
     writer = csv.writer(out, delimiter=sep, lineterminator="\r\n")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from election.models import Brand, Category, Edition, Entry
 from mystery_tests.models import Agency, Campaign, TestResult
+from scoring.services import recompute_edition
 from tests import factories
 
 LAUREATE_SCORE = 16.4375
@@ -107,8 +108,6 @@ def build_world(
 
 
 def recompute(world: PalmaresWorld) -> None:
-    from scoring.services import recompute_edition
-
     recompute_edition(edition=world.edition)
 
 

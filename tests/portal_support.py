@@ -24,6 +24,7 @@ Entry D ("dune", with ``entrants=4``): phone a=2 b=1 c=2 → 20 × (1 + 1 + 1)/4
 
 import datetime as dt
 import itertools
+import random
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -31,6 +32,7 @@ from django.utils import timezone
 from election.channels import CHANNELS
 from election.models import BrandMembership, Category, Edition, Entry
 from mystery_tests.models import Campaign, Criterion, TestResult
+from mystery_tests.validation import test_score
 from scoring.services import recompute_categories
 from tests import factories
 
@@ -190,10 +192,6 @@ COMMENTS = [
 def season(*, year: int = 2031, entries: int = 6, seed: int = 7, released: bool = True, published: bool = False):
     """One category of ``entries`` brands with a full season each (225 tests: the default quotas),
     per-brand quality levels, some unreached and excluded tests; computed by the scoring engine."""
-    import random
-
-    from mystery_tests.validation import test_score
-
     rng = random.Random(seed)
     edition = factories.EditionFactory(year=year)
     category = factories.CategoryFactory(edition=edition, slug="banque-en-ligne", name="Banque en ligne")

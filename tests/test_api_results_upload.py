@@ -4,10 +4,13 @@
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from election.models import Edition
 from mystery_tests.models import Campaign, ResultEvent, TestResult
+from scoring.models import CategoryRanking
 from tests.api_world import result, world  # noqa: F401  (world is a fixture)
 
 
@@ -110,8 +113,6 @@ def test_upload_optional_fields_may_be_absent(world):
 
 
 def test_upload_sends_recompute_signal_after_commit(world, django_capture_on_commit_callbacks):
-    from scoring.models import CategoryRanking
-
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = post(world.api_a, world.campaign_a, [result(world.entries["banque-1"], 1)])
 
@@ -137,8 +138,8 @@ BAD_ITEMS = [
     # (case id, changes, [(field, message)])
     ("unknown channel", {"channel": "fax"}, [("channel", "Unknown channel “fax”; expected one of: phone, email, web, chat, social.")]),
     ("channel not a string", {"channel": 1}, [("channel", "Must be a string, not a number.")]),
-    ("unknown criterion", {"scores": {"greeting": 2, "bogus": 1}}, [("scores.bogus", "“bogus” is not a criterion of the phone grid.")]),
-    ("criterion of another channel", {"scores": {"clarity": 2}}, [("scores.clarity", "“clarity” is not a criterion of the phone grid.")]),
+    ("unknown criterion", {"scores": {"greeting": 2, "bogus": 1}}, [("scores.bogus", "“bogus” is not a criterion of the Phone grid.")]),
+    ("criterion of another channel", {"scores": {"clarity": 2}}, [("scores.clarity", "“clarity” is not a criterion of the Phone grid.")]),
     ("points 3", {"scores": {"greeting": 3}}, [("scores.greeting", "Points must be 0, 1, 2 or null, not 3.")]),
     ("points -1", {"scores": {"greeting": -1}}, [("scores.greeting", "Points must be 0, 1, 2 or null, not -1.")]),
     ("points 1.5", {"scores": {"greeting": 1.5}}, [("scores.greeting", "Points must be 0, 1, 2 or null, not 1.5.")]),
@@ -474,9 +475,6 @@ def test_upload_409_comes_before_413(world):
 
 # -- query count ----------------------------------------------------------------------------------------------
 def test_upload_http_queries_do_not_grow_with_items(world):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     Edition.objects.filter(pk=world.edition.pk).update(quota_phone=1000)  # room for the batch (§5)
     small = [result(world.entries["banque-1"], n) for n in range(10)]
     big = [result(world.entries["banque-2"], n) for n in range(1000)]

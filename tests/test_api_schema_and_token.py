@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import translation
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from mystery_tests.models import AgencyMembership
 from tests import factories
@@ -161,8 +162,6 @@ def test_agency_token_key_authenticates_the_agency(db):
     agency = factories.AgencyFactory(slug="terrain-sa")
     campaign = factories.CampaignFactory(agency=agency)
     key = run_agency_token("terrain-sa")[-1]
-    from rest_framework.test import APIClient
-
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 

@@ -1,9 +1,15 @@
 """The auditor's pages (/audit/…), the organisers' read-only audit admin, and the audit as the public
 reads it: edition and category pages, the certificate verification page."""
 
-import pytest
-from django.test import Client
+from decimal import Decimal
 
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from demo import services as demo
+from election.models import Edition
 from mystery_tests.models import TestResult
 from mystery_tests.review import result_exclude
 from palmares.audit import services
@@ -11,7 +17,7 @@ from palmares.certificates.services import certificates_issue
 from palmares.models import Appeal, Audit, AuditCheck, Certificate
 from palmares.publication.services import edition_publish
 from tests import factories
-from tests.palmares_support import build_world, recompute
+from tests.palmares_support import ONE_CATEGORY, build_world, recompute
 
 pytestmark = pytest.mark.django_db
 
@@ -261,9 +267,6 @@ QUERIES_SAMPLE_PAGE = 7
 
 
 def _queries(client, path: str) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200
     return len(queries)
@@ -272,10 +275,6 @@ def _queries(client, path: str) -> int:
 @pytest.mark.parametrize("n", [1, 3])
 def test_audit_sample_page_query_count_does_not_grow_with_the_sample(n, db):
     # Arrange: one category of 9 counted tests; rate 0.1 draws 1, 0.3 draws 3
-    from decimal import Decimal
-
-    from tests.palmares_support import ONE_CATEGORY
-
     w = build_world(scores=ONE_CATEGORY)
     user = factories.UserFactory(username=f"auditor-{n}")
     w.edition.auditor = user
@@ -325,9 +324,6 @@ def test_admin_edition_form_names_the_auditor_and_requires_an_audit(world, organ
 
 def test_demo_reset_removes_an_edition_with_an_audit(auditor):
     # Arrange: the demo's own edition, audited (an audit protects the tests it drew)
-    from demo import services as demo
-    from election.models import Edition
-
     demo_world = build_world(country=demo.COUNTRY, year=sorted(demo.EDITIONS)[0])
     demo_world.edition.auditor = auditor
     demo_world.edition.save()

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from palmares.models import Appeal
 from tests.appeals_support import PDF_BYTES, build_world
@@ -25,8 +26,6 @@ def browser():
         pytest.skip("Debian's chromium is not installed")
     # Playwright's sync API runs an event loop in this thread; pytest-django's ORM calls here need the flag.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from election.models import BrandMembership
 from tests import factories
@@ -25,8 +26,6 @@ def browser_page():
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the live server
     # thread are unaffected, but pytest-django's own calls here need the flag.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

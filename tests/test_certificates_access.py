@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from palmares.certificates.selectors import certificates_for
@@ -164,8 +165,6 @@ def test_certificates_for_other_member_is_empty(world):
 
 
 def test_portal_list_partial_links_download_and_verification(world):
-    from django.template.loader import render_to_string
-
     certificates = list(certificates_for(user=world["member"]))
 
     html = render_to_string("palmares/certificate_portal_list.html", {"certificates": certificates})

@@ -1,8 +1,9 @@
 """Organiser administration of certificates: list, progress counts, revoke, generate."""
 
 import pytest
+from django.contrib.auth.models import Permission
 
-from palmares.certificates.services import certificates_issue
+from palmares.certificates.services import certificate_revoke, certificates_issue
 from palmares.models import Certificate
 from tests import factories
 from tests.certificates_support import make_publication
@@ -125,8 +126,6 @@ def test_revoke_action_with_reason_revokes(admin_client):
 
 
 def test_state_filter_lists_revoked_only(admin_client, organiser):
-    from palmares.certificates.services import certificate_revoke
-
     issue_edition(2)
     revoked = Certificate.objects.first()
     certificate_revoke(certificate=revoked, user=organiser, reason="Motif")
@@ -157,8 +156,6 @@ def test_generate_edition_view_issues_missing_certificates(admin_client, django_
 
 
 def test_view_only_staff_cannot_revoke_or_generate(client):
-    from django.contrib.auth.models import Permission
-
     issue_edition(1)
     viewer = factories.UserFactory(username="viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_certificate"))

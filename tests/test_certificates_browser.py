@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from palmares.certificates.services import certificate_render, certificates_issue
 from tests import factories
@@ -25,8 +26,6 @@ def browser():
         pytest.skip("Debian's chromium is not installed")
     # Playwright's sync API runs an event loop in this thread; the ORM calls here need the flag.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -6,15 +6,19 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
+from mystery_tests.services import results_upload
 from palmares.certificates.selectors import VALID, certificate_verification
 from palmares.certificates.services import (
     CertificateError,
     certificate_revoke,
     certificates_issue,
     certificates_regenerate,
+    certificates_revoke_for_publication,
     one_year_after,
 )
-from palmares.models import Certificate
+from palmares.models import Certificate, Publication
+from palmares.publication.services import edition_publish, edition_unpublish
+from palmares.publication.signals import edition_published
 from tests import factories
 from tests.certificates_support import make_publication
 
@@ -148,8 +152,6 @@ def test_regenerate_queues_only_outdated(category, django_capture_on_commit_call
 
 def publish_world(category, django_capture_on_commit_callbacks):
     """Three complete entries with real uploaded results; ``azur`` is the only one above 12."""
-    from mystery_tests.services import results_upload
-
     edition = category.edition
     edition.quota_phone, edition.quota_email, edition.quota_web, edition.quota_chat, edition.quota_social = (
         2,
@@ -183,8 +185,6 @@ def publish_world(category, django_capture_on_commit_callbacks):
 def test_publish_issues_and_renders_laureate_certificate(
     category, organiser, client, django_capture_on_commit_callbacks
 ):
-    from palmares.publication.services import edition_publish
-
     entries = publish_world(category, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -203,8 +203,6 @@ def test_publish_issues_and_renders_laureate_certificate(
 def test_publish_scheduled_certificate_exists_but_is_not_verifiable(
     category, organiser, client, django_capture_on_commit_callbacks
 ):
-    from palmares.publication.services import edition_publish
-
     publish_world(category, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -216,8 +214,6 @@ def test_publish_scheduled_certificate_exists_but_is_not_verifiable(
 
 
 def test_unpublish_then_republish_revokes_old_issues_new(category, organiser, django_capture_on_commit_callbacks):
-    from palmares.publication.services import edition_publish, edition_unpublish
-
     publish_world(category, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         edition_publish(edition=category.edition, user=organiser)
@@ -234,9 +230,6 @@ def test_unpublish_then_republish_revokes_old_issues_new(category, organiser, dj
 
 
 def test_published_signal_with_bad_snapshot_is_logged_not_raised(category, caplog):
-    from palmares.models import Publication
-    from palmares.publication.signals import edition_published
-
     publication = make_publication(category.edition, [(entry_of(category, "azur"), 14.0)])
     publication.snapshot["palmares"]["categories"][0]["laureates"][0]["brand"]["slug"] = "ghost"
     publication.save(update_fields=["snapshot"])
@@ -248,8 +241,6 @@ def test_published_signal_with_bad_snapshot_is_logged_not_raised(category, caplo
 
 
 def test_revoke_for_publication_without_reason_uses_edition_language(category):
-    from palmares.certificates.services import certificates_revoke_for_publication
-
     publication = make_publication(category.edition, [(entry_of(category, "azur"), 14.0)])
     certificates_issue(publication=publication)
 

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from palmares.certificates.selectors import EXPIRED, REVOKED, VALID, certificate_verification
+from palmares.certificates.selectors import EXPIRED, REVOKED, VALID, certificate_verification, with_validity
 from palmares.certificates.services import certificate_revoke, certificates_issue
 from palmares.models import Certificate
+from palmares.publication.services import edition_unpublish
 from tests import factories
 from tests.certificates_support import make_publication
 
@@ -148,8 +149,6 @@ def test_verify_revoked_shows_reason(client, edition_2031, organiser):
 def test_verify_unpublished_edition_shows_revoked_without_palmares_link(
     client, edition_2031, django_capture_on_commit_callbacks
 ):
-    from palmares.publication.services import edition_unpublish
-
     certificate = issue(laureate_entry(edition_2031))
     organiser = factories.UserFactory(username="boss", is_staff=True)
 
@@ -226,8 +225,6 @@ def test_verify_dates_shown_in_edition_time_zone(client, db):
 
 
 def test_list_state_agrees_with_verification(edition_2031, organiser):
-    from palmares.certificates.selectors import with_validity
-
     now = timezone.now()
     valid = issue(laureate_entry(edition_2031, slug="valide", brand="a"), goes_live_at=now - dt.timedelta(days=10))
     old_edition = factories.EditionFactory(country="FR", year=2029)

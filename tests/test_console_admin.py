@@ -1,12 +1,18 @@
 """The organiser console (issue 18): a frozen edition reads as text, organisers land in the admin,
 the season dashboard is the admin home, and the screens speak French rather than codes."""
 
+import datetime as dt
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from election.models import Category, Edition, Entry
+from palmares.models import Appeal
+from palmares.publication.dashboard import season_dashboard
 from tests import factories
+from tests import scoring_world as world
 
 pytestmark = pytest.mark.django_db
 
@@ -227,11 +233,6 @@ def test_console_signed_in_organiser_visiting_login_goes_to_the_admin(client):
 def dashboard_world(year: int, *, published: bool = False):
     """An edition (phone 2, email 1 per entry; test period over) with two entries: Azur complete,
     Béryl one phone test short and no e-mail; one excluded test, rankings computed, one open appeal."""
-    import datetime as dt
-
-    from palmares.models import Appeal
-    from tests import scoring_world as world
-
     today = timezone.now().date()
     edition = world.small_edition(
         year=year,
@@ -259,8 +260,6 @@ def dashboard_world(year: int, *, published: bool = False):
 
 def test_console_dashboard_figures_of_an_open_edition():
     # Arrange
-    from palmares.publication.dashboard import season_dashboard
-
     edition, azur, beryl = dashboard_world(2061)
     dashboard_world(2062, published=True)
 
@@ -290,9 +289,6 @@ def test_console_dashboard_figures_of_an_open_edition():
 
 def test_console_dashboard_marks_rankings_stale_when_never_computed():
     # Arrange
-    from palmares.publication.dashboard import season_dashboard
-    from tests import scoring_world as world
-
     world.category(world.small_edition(year=2063))
 
     # Act
@@ -306,8 +302,6 @@ def test_console_dashboard_marks_rankings_stale_when_never_computed():
 @pytest.mark.parametrize("n_editions", [1, 3])
 def test_console_dashboard_query_count_does_not_grow_with_editions(django_assert_num_queries, n_editions):
     # Arrange
-    from palmares.publication.dashboard import season_dashboard
-
     for i in range(n_editions):
         dashboard_world(2070 + i)
 
@@ -389,8 +383,6 @@ def test_console_admin_home_dashboard_speaks_french(admin_client):
 
 def unnamed_inputs(html: str) -> list[str]:
     """Inputs a person fills in with neither a <label for> nor an aria-label (axe's "label" rule)."""
-    import re
-
     labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', html))
     unnamed = []
     for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):

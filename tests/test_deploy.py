@@ -12,6 +12,7 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from config.celery import app
 from mystery_tests.provenance import private_key_pem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,7 +137,9 @@ def test_deploy_production_without_site_url_is_refused():
     assert "SITE_URL must be set when DJANGO_ENV=production" in result.stderr
 
 
-@pytest.mark.parametrize("value", ["awards.example.org", "ftp://awards.example.org", "http://:8000", "https://x.org/?a=1"])
+@pytest.mark.parametrize(
+    "value", ["awards.example.org", "ftp://awards.example.org", "http://:8000", "https://x.org/?a=1"]
+)
 def test_deploy_malformed_site_url_is_refused(value):
     # Act
     result = run_manage("check", SITE_URL=value)
@@ -245,8 +248,6 @@ def test_compose_commands_reference_real_modules(compose):
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert importlib.util.find_spec("config.wsgi") is not None
     assert importlib.util.find_spec("config.celery") is not None
-    from config.celery import app
-
     assert app.main == "config"
 
 

@@ -13,6 +13,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mystery_tests.models import ImportJob, ResultEvent, TestResult
 from tests.conftest import token_client, upload_counts
@@ -46,8 +47,6 @@ def send_file(iworld, agency_api, django_capture_on_commit_callbacks):
 
 
 def _named(data: bytes, name: str):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
 
 

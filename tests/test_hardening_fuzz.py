@@ -9,6 +9,8 @@ import datetime as dt
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -37,9 +39,6 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def keep_test_connection():
     """The raw WSGI app fires request_started/finished, which close the database connection — and with
     it the test's transaction on PostgreSQL. Django's own test client disconnects them the same way."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from tests import factories
+from tests.conftest import token_client
 
 ADMIN_URLS = [
     "/admin/mystery_tests/testresult/?channel__exact=%00",
@@ -44,8 +45,6 @@ def test_nul_in_admin_filter_answers_400_on_postgresql(url):
 
 @pytest.mark.django_db
 def test_nul_in_api_filter_answers_400_with_detail(edition):
-    from tests.conftest import token_client
-
     client = token_client(factories.AgencyMembershipFactory().user)
 
     response = client.get("/api/v1/appeals/?status=%00", HTTP_ACCEPT_LANGUAGE="en")

@@ -11,6 +11,7 @@ from django.test import Client
 
 from common.permissions import ORGANISERS_GROUP, acts_for_agency, is_brand_member, is_organiser
 from mystery_tests.models import ImportJob
+from mystery_tests.selectors import imports_visible_to
 from palmares.appeals.services import AppealNotAllowed, appeal_accept, appeal_file
 from palmares.models import Appeal
 from tests import factories
@@ -147,8 +148,6 @@ def test_api_organisers_group_member_sees_every_campaign_and_appeal(world):
 
 
 def test_api_staff_without_permission_sees_no_import(world):
-    from mystery_tests.selectors import imports_visible_to
-
     ImportJob.objects.create(
         campaign=world.campaign_a, original_name="r.csv", format="csv", file="imports/r.csv", uploaded_by=world.agent_a
     )

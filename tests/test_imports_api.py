@@ -2,6 +2,7 @@
 """The file-import endpoints of API.md "A file import": 202 with Location, the contract's status
 codes in order, each agency seeing only its own imports, and a full import through a running server."""
 
+import datetime as dt
 import time
 
 import pytest
@@ -182,8 +183,6 @@ def test_import_schema_describes_multipart_and_202(iworld):
 def test_import_end_to_end_through_live_server(iworld, live_server):
     token = Token.objects.create(user=iworld.user_a).key
     headers = {"Authorization": f"Token {token}"}
-    import datetime as dt
-
     csv_data = csv_bytes([row(n, brand=f"banque-{n % 3 + 1}") for n in range(1, 31)])
     xlsx_data = xlsx_bytes(
         [["X-1", "banque-2", "banque", "phone", dt.datetime(2027, 6, 3, 14, 0), "oui", 20, None, None, 2, 2, 2, None]]

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from mystery_tests.models import ImportJob, TestResult
 from tests.browser_support import ARGS, CHROMIUM
@@ -25,8 +26,6 @@ def browser():
         pytest.skip("Debian's chromium is not installed")
     # Playwright's sync API runs an event loop in this thread; pytest-django's ORM calls here need the flag.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from election.models import Edition
-from mystery_tests import imports
+from mystery_tests import imports, services
 from mystery_tests.models import ImportJob, ResultEvent, TestResult
 from tests.imports_support import HEADER, csv_bytes, iworld, row, xlsx_bytes  # noqa: F401  (fixtures)
 
@@ -289,8 +289,6 @@ def test_rows_done_reads_running_progress_from_cache(iworld):
 
 
 def test_import_closed_campaign_refused_at_once(iworld, run_file):
-    from mystery_tests import services
-
     iworld.campaign_a.status = "closed"
     iworld.campaign_a.save()
 

@@ -20,6 +20,7 @@ from kombu.exceptions import OperationalError as BrokerDown
 
 from mystery_tests import formats, imports, services, tasks
 from mystery_tests.models import ImportJob, TestResult
+from mystery_tests.validation import CappedErrors
 from tests.conftest import token_client
 from tests.imports_support import HEADER, csv_bytes, iworld, json_item, row, xlsx_bytes  # noqa: F401
 
@@ -196,7 +197,7 @@ def test_json_upload_with_many_unknown_codes_lists_1000_errors_and_counts_the_re
     assert body["errors"][0] == {
         "index": 0,
         "field": "scores.nope0",
-        "message": "“nope0” is not a criterion of the phone grid.",
+        "message": "“nope0” is not a criterion of the Phone grid.",
     }
 
 
@@ -234,8 +235,6 @@ def test_csv_import_of_one_cell_rows_keeps_first_1000_errors_in_row_order(iworld
 
 
 def test_capped_errors_keep_the_smallest_keys_whatever_the_order_added():
-    from mystery_tests.validation import CappedErrors
-
     errors = CappedErrors(key=lambda e: e["index"], limit=10)
     for index in [*range(500, 0, -1), *range(1000, 2000)]:
         errors.append({"index": index})

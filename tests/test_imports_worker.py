@@ -7,6 +7,7 @@ import os
 import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mystery_tests.models import ImportJob, TestResult
 from tests.conftest import token_client
@@ -59,6 +60,4 @@ def test_worker_runs_queued_import(worker, iworld):
 
 
 def _upload(name: str, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile(name, data, content_type="text/csv")

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.test import Client
 
+from election.models import Brand
 from mystery_tests import exports
 from mystery_tests.models import TestResult
 from mystery_tests.services import results_upload
@@ -94,8 +95,6 @@ def test_export_xlsx_writes_text_as_strings_never_formulas(exported):
 
 
 def test_export_xlsx_formula_looking_brand_stays_a_string(exported):
-    from election.models import Brand
-
     client, stored = exported
     Brand.objects.filter(pk=stored.entry.brand_id).update(name='=HYPERLINK("http://evil")')
 

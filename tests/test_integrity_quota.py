@@ -6,6 +6,8 @@ refused, all or nothing, naming the item (index or row), the entry, the channel 
 import json
 
 import pytest
+from django.contrib.admin import helpers
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
@@ -35,9 +37,9 @@ def small(world):
     return world
 
 
-def _message(count: int, brand="Banque en ligne 1", category="Banque en ligne", channel="phone") -> str:
+def _message(count: int, brand="Banque en ligne 1", category="Banque en ligne", channel="Phone") -> str:
     return (
-        f"This test would bring {brand} in {category} to {count} {channel} tests; the quota is {QUOTA} "
+        f"This test would bring {brand} in {category} to {count} tests ({channel}); the quota is {QUOTA} "
         "(an agency re-tests only after an exclusion)."
     )
 
@@ -218,7 +220,7 @@ def test_restore_above_the_quota_is_refused(small, organiser):
         review.result_restore(result=first, user=organiser)
 
     assert refused.value.message == (
-        f"Restoring “{first.external_id}” would bring Banque en ligne 1 in Banque en ligne to 4 phone tests; "
+        f"Restoring “{first.external_id}” would bring Banque en ligne 1 in Banque en ligne to 4 tests (Phone); "
         "the quota is 3. Exclude another test of this entry first."
     )
     first.refresh_from_db()
@@ -251,9 +253,6 @@ def test_restore_in_bulk_above_the_quota_restores_nothing(small, organiser):
 
 
 def test_admin_restore_action_above_the_quota_shows_the_refusal(small, organiser, client):
-    from django.contrib.admin import helpers
-    from django.contrib.messages import get_messages
-
     results_upload(campaign=small.campaign_a, items=_items(small, "A", range(QUOTA)))
     first = TestResult.objects.order_by("pk").first()
     review.result_exclude(result=first, user=organiser, reason="Hors protocole")

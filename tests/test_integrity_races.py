@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.utils import timezone, translation
 
@@ -21,8 +22,9 @@ from election import services as election_services
 from election.models import Edition, Entry
 from mystery_tests import review
 from mystery_tests.models import TestResult
-from mystery_tests.services import ResultsInvalid, results_upload
+from mystery_tests.services import CampaignLocked, ResultsInvalid, grid_recompute_scores, results_upload
 from palmares.appeals import services as appeal_services
+from tests import factories
 from tests.api_world import result, world  # noqa: F401  (world is a fixture)
 from tests.appeals_support import build_world
 from tests.workers import needs_services, wait_until
@@ -76,8 +78,6 @@ def test_edition_save_with_stale_object_keeps_the_freeze(world):
 
 
 def test_edition_save_settings_change_with_stale_object_after_freeze_is_refused(world):
-    from django.core.exceptions import ValidationError
-
     edition = Edition.objects.get(pk=world.edition.pk)
     _freeze(world.edition)
     edition.quota_phone = 200
@@ -111,8 +111,6 @@ def test_appeal_accept_after_freeze_is_refused(db, organiser):
 
 
 def test_grid_recompute_with_stale_edition_after_freeze_is_refused(world):
-    from mystery_tests.services import CampaignLocked, grid_recompute_scores
-
     edition = Edition.objects.get(pk=world.edition.pk)
     _freeze(world.edition)
 
@@ -253,8 +251,6 @@ def test_concurrent_uploads_of_two_agencies_never_exceed_the_quota(world):
 
 
 def test_entry_moved_out_of_a_frozen_edition_is_refused(world):
-    from tests import factories
-
     other = factories.CategoryFactory(edition=factories.EditionFactory(year=2031), slug="ailleurs")
     entry = Entry.objects.get(pk=world.entries["banque-1"].pk)
     _freeze(world.edition)

@@ -1,6 +1,7 @@
 """Public palmarès pages and API: embargo per persona, content per state, confidentiality, cache, queries."""
 
 import datetime as dt
+import re
 from unittest import mock
 
 import pytest
@@ -9,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from palmares.publication import services
+from scoring.models import EntryScore
 from tests import factories
 from tests.conftest import token_client
 from tests.palmares_support import NON_LAUREATE_SCORES, build_world, displayed, recompute
@@ -299,8 +301,6 @@ def test_pages_never_read_live_rankings_after_publication(world):
     cache.clear()
 
     # Act: the stored rankings change behind the publication
-    from scoring.models import EntryScore
-
     EntryScore.objects.filter(entry__category__edition=world.edition).update(laureate=False, overall=1.0)
     after = _main(Client().get("/palmares/fr/2031/banque/"))
 
@@ -422,8 +422,6 @@ def test_api_palmares_query_count(db, django_assert_num_queries, scores):
 
 def test_cached_page_carries_each_visitors_own_csrf_token(world):
     # Arrange: the first visitor fills the whole-page cache, the second is served from it
-    import re
-
     services.edition_publish(edition=world.edition)
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     first.get(EDITION)

@@ -13,8 +13,9 @@ from election.models import Edition
 from mystery_tests import services as upload_services
 from palmares.models import Publication
 from palmares.publication import services, signals
+from palmares.publication.tasks import publish_due
 from scoring.models import CategoryRanking
-from scoring.services import mark_inputs_changed
+from scoring.services import RecomputeReport, mark_inputs_changed
 from tests import factories
 from tests.conftest import token_client
 from tests.palmares_support import LAUREATE_SCORE, add_results, build_world, recompute
@@ -346,8 +347,6 @@ def test_publish_command_errors_are_clear(world):
 
 def test_publish_due_warms_pages_once_at_go_live(world):
     # Arrange
-    from palmares.publication.tasks import publish_due
-
     at = timezone.now() + dt.timedelta(minutes=5)
     publication = services.edition_publish(edition=world.edition, at=at)
     cache.clear()
@@ -366,8 +365,6 @@ def test_publish_due_warms_pages_once_at_go_live(world):
 
 def test_publish_refused_when_a_stale_category_cannot_be_computed(world):
     # Arrange: one category stale, and its recompute fails
-    from scoring.services import RecomputeReport
-
     banque = world.categories["banque"]
     CategoryRanking.objects.filter(category=banque).update(input_version=99)
     failing = RecomputeReport(failed=[banque.pk])

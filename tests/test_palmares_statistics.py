@@ -2,18 +2,24 @@
 the palmarès API and public pages (laureates only, transparency counts, why a category was not
 awarded), and the one display of probabilities and robustness."""
 
+import io
+import math
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from pypdf import PdfReader
 
 from common.display import format_percent, format_robustness
 from mystery_tests.models import TestResult
 from mystery_tests.review import result_exclude
 from palmares.models import Appeal
+from palmares.portal.scorecard import scorecard_for
 from palmares.publication import services
 from tests import factories
 from tests.palmares_support import add_results, build_world, displayed, recompute
+from tests.portal_support import small_world
 
 pytestmark = pytest.mark.django_db
 
@@ -254,14 +260,6 @@ def _portal(user, path) -> str:
 
 def test_scorecard_shows_own_p_threshold_only_page_and_pdf():
     # Arrange: A at 12.50 ± 7.54 (σ = 7.54 / 1.96), threshold 12 (tests/portal_support.py)
-    import io
-    import math
-
-    from pypdf import PdfReader
-
-    from palmares.portal.scorecard import scorecard_for
-    from tests.portal_support import small_world
-
     world = small_world()
     sigma = 1.96 * math.sqrt((2 / 3) ** 2 * 100 / 3) / 1.96
     expected = 0.5 * math.erfc(-(0.5 / sigma) / math.sqrt(2))  # ≈ 0.5517

@@ -13,6 +13,7 @@ from election.models import BrandMembership
 from palmares.models import ScorecardReport
 from tests import factories
 from tests.factories import PASSWORD
+from tests.portal_support import small_world
 
 pytestmark = pytest.mark.django_db
 
@@ -216,8 +217,6 @@ def test_admin_invite_form_refuses_brand_member():
 
 
 def test_admin_generate_reports_for_edition(organiser, django_capture_on_commit_callbacks):
-    from tests.portal_support import small_world
-
     world = small_world()
     client = Client()
     client.force_login(organiser)

@@ -14,11 +14,15 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.core import mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
+from django.utils import translation
 from pypdf import PdfReader
 
+from common.display import format_score
 from election.models import BrandMembership, Entry
+from palmares.appeals.services import appeal_accept, appeal_file
 from palmares.portal.disclosure import Peer, category_averages
 from palmares.portal.scorecard import scorecard_for
 from palmares.portal.services import report_pdf
@@ -26,6 +30,7 @@ from palmares.publication.services import edition_publish
 from scoring.models import EntryScore
 from scoring.services import recompute_categories
 from tests import factories
+from tests.appeals_support import build_world
 from tests.portal_support import add_test, entry_in, set_state, small_edition
 
 pytestmark = pytest.mark.django_db
@@ -121,10 +126,6 @@ def _numbers(value) -> list[float]:
 
 
 def _french(value: float) -> str:
-    from django.utils import translation
-
-    from common.display import format_score
-
     with translation.override("fr"):
         return format_score(value)
 
@@ -345,11 +346,6 @@ def test_brand_api_reads_hold_no_other_score(published):
 
 
 def test_brand_emails_hold_no_score_of_another_entry(organiser, django_capture_on_commit_callbacks):
-    from django.core import mail
-
-    from palmares.appeals.services import appeal_accept, appeal_file
-    from tests.appeals_support import build_world
-
     world = build_world()
     with django_capture_on_commit_callbacks(execute=True):
         appeal = appeal_file(result=world.appealed, user=world.member_a, reason="Closed that day.")

@@ -1,6 +1,7 @@
 """The scorecard's PDF report: its facts, the cache (regenerate on change, never accumulate), the task."""
 
 import io
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -104,8 +105,6 @@ def test_report_with_worker_not_ready_answers_being_prepared(settings, django_ca
     settings.CELERY_TASK_ALWAYS_EAGER = False
     client = Client(HTTP_ACCEPT_LANGUAGE="fr")
     client.force_login(world.member_a)
-
-    from unittest import mock
 
     with mock.patch("palmares.portal.tasks.render_report.delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):

@@ -4,6 +4,7 @@ import math
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from election.models import BrandMembership
 from palmares.portal.scorecard import scorecard_for
@@ -192,8 +193,6 @@ def test_scorecard_previous_edition_delta_and_rank_when_published():
     add_test(old_a, "email", 11)
     add_test(old_b, "phone", 15)
     add_test(old_b, "email", 15)
-    from scoring.services import recompute_categories
-
     recompute_categories(category_ids=[category.id])
     set_state(before, released=True, published=True)
 
@@ -224,8 +223,6 @@ def test_round_half_up_uses_ninth_decimal_then_half_up():
 
 
 def test_display_filters_localised_in_french_and_english(settings):
-    from django.utils import translation
-
     with translation.override("fr"):
         assert (score2(12.345), signed2(-1.2), signed2(0.001), percent(2 / 3)) == ("12,35", "−1,20", "±0,00", "67 %")
         assert (seconds(90), seconds(45), hours(26.25), rank_label(2, 6)) == (

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from mystery_tests.models import ImportJob, TestResult, UploadReceipt
 from mystery_tests.services import results_upload
+from palmares.publication.services import edition_publish
 from tests.api_world import result, world  # noqa: F401  (fixture)
 
 
@@ -53,8 +54,6 @@ def test_admin_receipts_show_each_batch_and_the_import_page_its_receipt(world, o
 
 def test_admin_publication_page_shows_the_frozen_roots(world, organiser):
     # Arrange
-    from palmares.publication.services import edition_publish
-
     results_upload(campaign=world.campaign_a, items=[result(world.entries["banque-1"], n) for n in (1, 2)])
     publication = edition_publish(edition=world.edition, user=organiser)
     palmares = publication.snapshot["palmares"]

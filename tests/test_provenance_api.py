@@ -4,6 +4,7 @@
 The independent checks here use only hashlib/json (fingerprints, tree hashes, audit paths) and
 PyNaCl + joserfc (signatures against the JWKS), never the platform's own provenance code."""
 
+import base64
 import hashlib
 import json
 import subprocess
@@ -18,12 +19,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from joserfc.jwk import KeySet
 from rest_framework.test import APIClient
 
-from election.models import Entry
+from election.models import Edition, Entry
 from mystery_tests.models import ImportJob, ResultEvent, TestResult, UploadReceipt
 from mystery_tests.provenance import private_key_pem, public_key_pem, sign_receipt
 from mystery_tests.review import result_exclude
 from palmares.publication.services import edition_publish
 from palmares.publication.snapshot import build_snapshot
+from tests import factories
 from tests.api_world import result, world  # noqa: F401  (fixture)
 from tests.conftest import token_client
 from tests.imports_support import csv_bytes, iworld, row  # noqa: F401  (fixture)
@@ -108,8 +110,6 @@ def verify_with_jwks(receipt: dict, jwks: dict) -> bool:
 
 
 def _b64(text: str) -> bytes:
-    import base64
-
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
@@ -428,9 +428,6 @@ def test_documented_verifier_checks_a_receipt_and_a_proof(world, uploaded, organ
 
 def test_the_editions_auditor_gets_proofs_of_every_agency(world, uploaded, organiser):
     # Arrange
-    from election.models import Edition
-    from tests import factories
-
     auditor = factories.UserFactory(username="commissaire")
     Edition.objects.filter(pk=world.edition.pk).update(auditor=auditor)
     _publish(world, organiser)

@@ -5,6 +5,7 @@ view draws bars, grid edits recompute stored scores and are refused once the edi
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -223,8 +224,6 @@ def test_admin_criterion_of_frozen_edition_cannot_change(iworld, admin_client_):
 
 
 def test_admin_import_job_page_shows_errors_and_file(iworld, admin_client_):
-    from django.core.files.base import ContentFile
-
     job = ImportJob.objects.create(
         campaign=iworld.campaign_a,
         uploaded_by=iworld.user_a,

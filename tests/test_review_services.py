@@ -8,6 +8,7 @@ from django.utils import timezone
 from mystery_tests import review
 from mystery_tests.models import ResultEvent, TestResult
 from mystery_tests.signals import inputs_changed
+from scoring.models import CategoryRanking
 from tests.imports_support import iworld, json_item, upload_results  # noqa: F401  (fixtures)
 
 
@@ -133,8 +134,6 @@ def test_excluded_result_stays_excluded_when_resent(iworld):
 
 
 def test_exclusion_marks_rankings_stale_through_scoring(iworld, django_capture_on_commit_callbacks):
-    from scoring.models import CategoryRanking
-
     (result,) = upload_results(iworld.campaign_a, json_item(1))
     before = CategoryRanking.objects.filter(category=iworld.banque).values_list("input_version", flat=True).first()
 

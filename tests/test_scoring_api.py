@@ -1,6 +1,7 @@
 """GET /api/v1/editions/{id}/rankings/ and POST /api/v1/editions/{id}/recompute/ (API.md)."""
 
 import pytest
+from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from mystery_tests.review import result_exclude
@@ -165,8 +166,6 @@ def test_rankings_query_count_constant(organiser_api, django_assert_num_queries,
 
 
 def test_recompute_rankings_command_prints_report(edition_with_rankings, capsys):
-    from django.core.management import call_command
-
     call_command("recompute_rankings", str(edition_with_rankings.id))
 
     out = capsys.readouterr().out
@@ -175,8 +174,6 @@ def test_recompute_rankings_command_prints_report(edition_with_rankings, capsys)
 
 
 def test_recompute_rankings_command_unknown_edition():
-    from django.core.management import CommandError, call_command
-
     with pytest.raises(CommandError, match="No edition with id 424242"):
         call_command("recompute_rankings", "424242")
 

@@ -10,6 +10,7 @@ from mystery_tests.models import Criterion, TestResult
 from scoring import engine, services
 from scoring.models import CategoryRanking, EntryScore
 from scoring.services import PENDING_KEY, mark_inputs_changed, recompute_categories, sweep_stale
+from scoring.tasks import recompute_categories_task
 from tests.scoring_world import add_tests, category, entry, ranked, small_edition
 
 pytestmark = pytest.mark.django_db
@@ -128,8 +129,6 @@ def test_mark_inputs_changed_coalesces_a_burst(ranked_category, django_capture_o
 
 
 def test_task_clears_pending_key_so_next_change_queues_again(ranked_category, django_capture_on_commit_callbacks):
-    from scoring.tasks import recompute_categories_task
-
     cat = ranked_category
     caches["tasks"].add(PENDING_KEY.format(cat.id), 1)
 

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from election.models import Edition
+from mystery_tests.models import TestResult
 from mystery_tests.services import results_upload
 from scoring.selectors import figures_for
 from scoring.services import recompute_edition
@@ -517,8 +518,6 @@ def test_rules_other_agency_results_count_together():
     e = entry(cat, "azur")
     add_tests(e, "phone", [10.0])
     other = factories.CampaignFactory(edition=edition)
-    from mystery_tests.models import TestResult
-
     TestResult.objects.create(
         agency=other.agency,
         campaign=other,

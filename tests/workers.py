@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,8 +45,6 @@ def needs_services(test):
 
 def child_database_url() -> str:
     """The URL of the database the current test runs on (pytest-django's test database)."""
-    from django.db import connection
-
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
@@ -52,8 +52,6 @@ def child_database_url() -> str:
 
 def process_env(**extra: str) -> dict[str, str]:
     """The environment of a child process: the test database, the test's MEDIA_ROOT, quiet logs."""
-    from django.conf import settings
-
     return {
         **os.environ,
         "DATABASE_URL": child_database_url(),
