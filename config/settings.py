@@ -22,7 +22,6 @@ def env(name: str, default: str = "") -> str:
 
 DJANGO_ENV = env("DJANGO_ENV", "development")
 PRODUCTION = DJANGO_ENV == "production"
-TESTING = env("DJANGO_TESTING") == "1"
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 if not SECRET_KEY:

@@ -3,15 +3,12 @@
 import os
 
 import pytest
-from rest_framework.test import APIClient
-
-os.environ.setdefault("DJANGO_TESTING", "1")
-
 from django.core.cache import caches
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from config.celery import app
-from tests import factories  # noqa: E402
+from tests import factories
 
 
 def pytest_collection_modifyitems(config, items):
