@@ -20,3 +20,11 @@ DEFAULT_QUOTA: dict[str, int] = {"phone": 140, "email": 50, "web": 15, "social":
 # Channels whose tests carry a waiting time in seconds, or a response delay in hours (§9).
 WAIT_CHANNELS = ("phone", "chat")
 RESPONSE_CHANNELS = ("email", "social")
+
+
+def channel_label(code: str) -> str:
+    """The channel's name in the active language, for messages people read (the code itself if unknown)."""
+    try:
+        return str(Channel(code).label)
+    except ValueError:
+        return code

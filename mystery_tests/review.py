@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from election.channels import channel_label
 from election.models import Edition
 
 from .models import ResultEvent, TestResult
@@ -80,7 +81,7 @@ def _refuse_over_quota(results: list[TestResult]) -> None:
         shown = ", ".join(f"“{r.external_id}”" for r in tests[:5]) + (" …" if len(tests) > 5 else "")
         messages.append(
             _(
-                "Restoring %(tests)s would bring %(brand)s in %(category)s to %(count)d %(channel)s tests; "
+                "Restoring %(tests)s would bring %(brand)s in %(category)s to %(count)d tests (%(channel)s); "
                 "the quota is %(quota)d. Exclude another test of this entry first."
             )
             % {
@@ -88,7 +89,7 @@ def _refuse_over_quota(results: list[TestResult]) -> None:
                 "brand": brand,
                 "category": category,
                 "count": total,
-                "channel": tests[0].channel,
+                "channel": channel_label(tests[0].channel),
                 "quota": quota,
             }
         )

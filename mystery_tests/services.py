@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from election.channels import channel_label
 from election.models import Edition, Entry
 
 from .fields import CONTENT_ATTRIBUTES
@@ -244,9 +245,9 @@ def counted_tests(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int
 def quota_message(*, entry_id: int, channel: str, count: int, quota: int, names: dict[int, tuple[str, str]]) -> str:
     brand, category = names.get(entry_id, (str(entry_id), ""))
     return _(
-        "This test would bring %(brand)s in %(category)s to %(count)d %(channel)s tests; the quota is %(quota)d "
+        "This test would bring %(brand)s in %(category)s to %(count)d tests (%(channel)s); the quota is %(quota)d "
         "(an agency re-tests only after an exclusion)."
-    ) % {"brand": brand, "category": category, "count": count, "channel": channel, "quota": quota}
+    ) % {"brand": brand, "category": category, "count": count, "channel": channel_label(channel), "quota": quota}
 
 
 def entry_names(entry_ids: Iterable[int]) -> dict[int, tuple[str, str]]:

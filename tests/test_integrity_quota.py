@@ -189,7 +189,7 @@ def test_upload_http_message_in_french_names_the_quota(small):
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"] == (
-        "Ce test porterait Banque en ligne 1 en Banque en ligne à 4 tests phone ; le quota est de 3 "
+        "Ce test porterait Banque en ligne 1 en Banque en ligne à 4 tests (Téléphone) ; le quota est de 3 "
         "(une agence ne refait un test qu’après une exclusion)."
     )
 
@@ -267,6 +267,6 @@ def test_admin_restore_action_above_the_quota_shows_the_refusal(small, organiser
 
     assert response.status_code == 302
     shown = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any("to 4 phone tests; the quota is 3" in m for m in shown), shown
+    assert any("to 4 tests (Phone); the quota is 3" in m for m in shown), shown
     first.refresh_from_db()
     assert first.excluded is True
