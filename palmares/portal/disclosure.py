@@ -119,10 +119,10 @@ class _System:
 
     def overall_row(self, p: Peer) -> dict[Hashable, float]:
         """§6: overall = Σ weight[c] × S_c / Σ weight[c] over the entry's channels."""
-        total = sum(self.weights.get(c, 0) for c in p.channels)
-        if not total:
-            return {}
-        return {("s", p.entry_id, c): self.weights.get(c, 0) / total for c in p.channels}
+        from scoring import engine  # noqa: PLC0415 -- engine loads pandas: kept out of the web processes' start-up
+
+        shares = engine.normalised_weights({c: self.weights.get(c, 0) for c in p.channels}, p.channels)
+        return {("s", p.entry_id, c): share for c, share in shares.items()}
 
     def _vector(self, row: dict[Hashable, float]):
         import numpy as np  # noqa: PLC0415 -- numpy kept out of the web processes' start-up
