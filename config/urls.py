@@ -1,8 +1,10 @@
+import re
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from palmares.portal.urls import account_urlpatterns
@@ -30,5 +32,17 @@ urlpatterns = [
 handler404 = "common.api.exceptions.not_found"
 handler500 = "common.api.exceptions.server_error"
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# In development (DEBUG) only the media subfolders that hold public files are served: brand logos. The rest
+# of the media folder is private and never served here: import uploads, scorecard reports, certificates and
+# appeal evidence go out through views that check who asks, and signing/ keeps the development signing key.
+PUBLIC_MEDIA_FOLDERS = ("brands",)
+
+if settings.DEBUG and not re.match(r"^[a-z][a-z0-9+.-]*://", settings.MEDIA_URL):
+    folders = "|".join(re.escape(folder) for folder in PUBLIC_MEDIA_FOLDERS)
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>(?:{folders})/.+)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
