@@ -1,4 +1,4 @@
-"""The brand portal's cached scorecard reports (one PDF per entry)."""
+"""The brand portal's cached scorecard reports (one PDF per entry and language)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,11 +7,13 @@ from election.models import Entry
 
 
 class ScorecardReport(models.Model):
-    """The cached PDF of an entry's scorecard, regenerated when its data changes."""
+    """The cached PDF of an entry's scorecard in one language, regenerated when its data changes.
 
-    entry = models.OneToOneField(
-        Entry, on_delete=models.CASCADE, related_name="report", primary_key=True, verbose_name=_("entry")
-    )
+    One slot per (entry, language): reading the French and the English PDF in turn serves both
+    from the cache instead of rebuilding one over the other."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="reports", verbose_name=_("entry"))
+    language = models.CharField(_("language"), max_length=10)
     file = models.FileField(_("PDF"), upload_to="reports/", blank=True)
     fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True)
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
@@ -19,6 +21,9 @@ class ScorecardReport(models.Model):
     class Meta:
         verbose_name = _("scorecard report")
         verbose_name_plural = _("scorecard reports")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "language"], name="scorecard_report_one_per_language"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.entry} report"
+        return f"{self.entry} report ({self.language})"

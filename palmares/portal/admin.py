@@ -65,11 +65,11 @@ def generate_reports_action(modeladmin, request: HttpRequest, queryset) -> None:
 
 @admin.register(ScorecardReport)
 class ScorecardReportAdmin(admin.ModelAdmin):
-    list_display = ("entry", "brand", "edition", "generated_at", "file")
+    list_display = ("entry", "language", "brand", "edition", "generated_at", "file")
     list_select_related = ("entry__brand", "entry__category__edition")
     list_filter = ("entry__category__edition",)
     search_fields = ("entry__brand__name", "entry__brand__slug", "entry__category__name")
-    readonly_fields = ("entry", "file", "fingerprint", "generated_at")
+    readonly_fields = ("entry", "language", "file", "fingerprint", "generated_at")
     actions = ("regenerate",)
     change_list_template = "admin/palmares/scorecardreport/change_list.html"
 
@@ -87,10 +87,10 @@ class ScorecardReportAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Regenerate the selected reports if their data changed"))
     def regenerate(self, request: HttpRequest, queryset) -> None:
-        language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
-        ids = list(queryset.values_list("entry_id", flat=True))
-        for entry_id in ids:
-            transaction.on_commit(lambda entry_id=entry_id: render_report.delay(entry_id, language))
+        # Each report in its own language (one cached file per entry and language).
+        ids = list(queryset.values_list("entry_id", "language"))
+        for entry_id, language in ids:
+            transaction.on_commit(lambda entry_id=entry_id, language=language: render_report.delay(entry_id, language))
         self.message_user(request, _("%(n)d report(s) queued.") % {"n": len(ids)}, messages.SUCCESS)
 
     def get_urls(self):

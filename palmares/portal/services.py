@@ -1,8 +1,9 @@
 """The PDF report of a scorecard: the page's own content with a print stylesheet (WeasyPrint).
 
-A report is cached as one file per entry (``ScorecardReport``) and regenerated only when
-its data fingerprint changes (new results, an exclusion, publication, another language);
-the previous file is replaced, never accumulated.
+A report is cached as one file per entry and language (``ScorecardReport``) and regenerated
+only when its data fingerprint changes (new results, an exclusion, publication); the previous
+file of that language is replaced, never accumulated. Switching language reads the other
+language's slot: neither rebuilds the other.
 """
 
 from __future__ import annotations
@@ -79,9 +80,9 @@ def report_pdf(*, card: dict[str, Any], language: str) -> bytes:
         gc.set_threshold(*previous)
 
 
-def report_ready(*, entry: Entry, fingerprint: str) -> ScorecardReport | None:
-    """The cached report if it matches ``fingerprint`` and its file is there."""
-    report = ScorecardReport.objects.filter(entry=entry, fingerprint=fingerprint).first()
+def report_ready(*, entry: Entry, fingerprint: str, language: str) -> ScorecardReport | None:
+    """The cached report in ``language`` if it matches ``fingerprint`` and its file is there."""
+    report = ScorecardReport.objects.filter(entry=entry, language=language, fingerprint=fingerprint).first()
     if report is None or not report.file or not report.file.storage.exists(report.file.name):
         return None
     return report
@@ -94,16 +95,16 @@ def report_build(*, entry: Entry, language: str, card: dict[str, Any] | None = N
         with translation.override(language):
             card = scorecard_cached(entry=entry)
     fingerprint = report_fingerprint(card=card, language=language)
-    current = report_ready(entry=entry, fingerprint=fingerprint)
+    current = report_ready(entry=entry, fingerprint=fingerprint, language=language)
     if current is not None:
         return current
     pdf = report_pdf(card=card, language=language)
     with transaction.atomic():
-        report, _ = ScorecardReport.objects.select_for_update().get_or_create(entry=entry)
+        report, _ = ScorecardReport.objects.select_for_update().get_or_create(entry=entry, language=language)
         old_name = report.file.name if report.file else ""
         storage = report.file.storage
         # The field's upload_to adds the "reports/" folder.
-        name = f"scorecard-{entry.pk}-{fingerprint[:12]}.pdf"
+        name = f"scorecard-{entry.pk}-{language}-{fingerprint[:12]}.pdf"
         report.file.save(name, ContentFile(pdf), save=False)
         report.fingerprint = fingerprint
         report.generated_at = timezone.now()

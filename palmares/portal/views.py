@@ -200,7 +200,7 @@ def scorecard_report(request: HttpRequest, entry_id: int) -> HttpResponse:
     language = translation.get_language() or settings.LANGUAGE_CODE
     card = scorecard_cached(entry=entry)
     fingerprint = reports.report_fingerprint(card=card, language=language)
-    report = reports.report_ready(entry=entry, fingerprint=fingerprint)
+    report = reports.report_ready(entry=entry, fingerprint=fingerprint, language=language)
     if report is None and settings.CELERY_TASK_ALWAYS_EAGER:
         # No worker (development, tests): render in the request.
         report = reports.report_build(entry=entry, language=language, card=card)

@@ -1,0 +1,43 @@
+"""The scorecard PDF is cached per language: French and English each keep their own file."""
+
+import io
+
+import pytest
+from django.test import Client
+from pypdf import PdfReader
+
+from palmares.models import ScorecardReport
+from tests.portal_support import small_world
+
+pytestmark = pytest.mark.django_db
+
+
+def _download(user, entry, language: str) -> bytes:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    response = client.get(f"/portal/scorecards/{entry.pk}/report.pdf")
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def _text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_report_switching_language_keeps_both_files_cached():
+    world = small_world()
+    _download(world.member_a, world.a, "fr")
+    french = ScorecardReport.objects.get(entry=world.a, language="fr")
+    french_state = (french.file.name, french.generated_at)
+
+    english_pdf = _download(world.member_a, world.a, "en")
+    french_again_pdf = _download(world.member_a, world.a, "fr")
+
+    english = ScorecardReport.objects.get(entry=world.a, language="en")
+    french.refresh_from_db()
+    assert (french.file.name, french.generated_at) == french_state
+    assert english.file.name != french.file.name
+    assert english.file.storage.exists(english.file.name)
+    assert french.file.storage.exists(french.file.name)
+    assert "Scores by channel" in _text(english_pdf)
+    assert "Notes par canal" in _text(french_again_pdf)
