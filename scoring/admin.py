@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from election.channels import Channel
 from election.models import Category, Edition
 
-from . import selectors, services
+from . import selectors, services, shopper_check
 from .models import CategoryRanking
 
 
@@ -144,6 +144,7 @@ class CategoryRankingAdmin(admin.ModelAdmin):
         return [
             path("edition/<int:edition_id>/", view(self.edition_overview), name="scoring_edition_overview"),
             path("edition/<int:edition_id>/what-if/", view(self.what_if), name="scoring_what_if"),
+            path("edition/<int:edition_id>/shopper-effect/", view(self.shopper_effect), name="scoring_shopper_effect"),
             path("edition/<int:edition_id>/recompute/", view(self.recompute_edition), name="scoring_recompute_edition"),
             path("category/<int:category_id>/", view(self.category_ranking), name="scoring_category_ranking"),
             *super().get_urls(),
@@ -199,6 +200,15 @@ class CategoryRankingAdmin(admin.ModelAdmin):
             changed=sum(1 for r in rows if r["changes"]) if rows else 0,
         )
         return TemplateResponse(request, "admin/scoring/what_if.html", context)
+
+    def shopper_effect(self, request: HttpRequest, edition_id: int) -> HttpResponse:
+        """Issue 20: the rankings with scores adjusted for shopper effects, beside the official ones."""
+        edition = get_object_or_404(Edition, pk=edition_id)
+        context = self._context(
+            request, _("Shopper-effect check (%(edition)s)") % {"edition": edition}, edition=edition
+        )
+        context["check"] = shopper_check.edition_check(edition=edition)  # after _context's permission check
+        return TemplateResponse(request, "admin/scoring/shopper_effect.html", context)
 
     def recompute_edition(self, request: HttpRequest, edition_id: int) -> HttpResponse:
         edition = get_object_or_404(Edition, pk=edition_id)
