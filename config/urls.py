@@ -17,6 +17,8 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_urlpatterns)),
+    # The language switch is a plain link (no form, no CSRF cookie on public pages); setlang stays for old forms.
+    path("i18n/language/<str:code>/", views.switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP forbids inline scripts.

@@ -35,6 +35,7 @@ from common.display import country_name, display_score
 from election.models import Entry
 from palmares.audit.selectors import audit_statement, frozen_audit
 from palmares.models import Certificate, Publication
+from palmares.publication.selectors import bump_public_generation
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -390,6 +391,10 @@ def certificate_revoke(
         certificate.revoked_at = timezone.now()
         certificate.revoked_reason = reason
         certificate.save(update_fields=["revoked_at", "revoked_reason"])
+        # The cached verification pages go now and again once committed (a page cached in between by a
+        # reader of the old row would otherwise outlive the revocation).
+        bump_public_generation()
+        transaction.on_commit(bump_public_generation)
         if user is not None and user.is_authenticated:
             # No revoked_by column: the admin history records who did it.
             LogEntry.objects.log_actions(

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -18,24 +21,57 @@ from django.views.decorators.http import require_safe
 from palmares.certificates.credentials import MEDIA_TYPE, certificate_jwt, credential_status
 from palmares.certificates.selectors import certificate_for_download, certificate_for_verification, verification_page
 from palmares.certificates.services import certificate_is_current, certificate_render, normalize_code, verify_path
+from palmares.publication.selectors import PAGE_TTL, next_go_live, public_generation
+from palmares.publication.views import _plain_anonymous, make_public, public_response
 
 
 @require_safe
-@cache_control(no_cache=True, max_age=0)
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """/verify/<code>/: anyone checks a certificate (no login). A code typed in another
-    form (lower case, spaces) is redirected to its canonical address."""
+    form (lower case, spaces) is redirected to its canonical address.
+
+    For a plain anonymous visitor the page comes whole from the cache, keyed by the public generation
+    (a publication, unpublication or revocation changes it) and kept no longer than the certificate's
+    state can change by the clock alone (its expiry, the next scheduled go-live); anyone else gets it
+    rendered afresh, never stored."""
     canonical = normalize_code(code)
     if canonical is None:
-        return unknown_code(request, code)
+        return _never_cached(unknown_code(request, code))
     if canonical != code:
-        return redirect(verify_path(canonical), permanent=True)
-    page = verification_page(code=canonical)
+        return _never_cached(redirect(verify_path(canonical), permanent=True))
+    anonymous = _plain_anonymous(request)
+    key = f"palmares:verify:{canonical}:{public_generation()}:{get_language()}:{request.get_host()}"
+    if anonymous and (html := cache.get(key)) is not None:
+        return public_response(html)
+    now = timezone.now()
+    page = verification_page(code=canonical, now=now)
     if page is None:
-        return unknown_code(request, canonical)
+        return _never_cached(unknown_code(request, canonical))
     # Dates read as on the printed certificate: in the edition's time zone.
     with timezone.override(page["edition"].time_zone):
-        return render(request, "palmares/verify.html", page)
+        if not anonymous:
+            return _never_cached(render(request, "palmares/verify.html", page))
+        response = render(request, "palmares/verify.html", {**page, "messages": ()})
+    ttl = _verification_ttl(page["verification"], now)
+    if ttl > 0:
+        cache.set(key, response.content.decode(), ttl)
+    return make_public(response)
+
+
+def _never_cached(response: HttpResponse) -> HttpResponse:
+    patch_cache_control(response, no_cache=True, max_age=0)
+    return response
+
+
+def _verification_ttl(verification, now) -> int:
+    """Seconds a verification page may be kept: until its state may change by the clock alone."""
+    limits = [PAGE_TTL]
+    if verification.revoked_at is None and verification.valid_until > now:
+        limits.append((verification.valid_until - now).total_seconds())
+    upcoming = next_go_live(now)
+    if upcoming is not None:
+        limits.append((upcoming - now).total_seconds())
+    return int(min(limits))
 
 
 def unknown_code(request: HttpRequest, code: str) -> HttpResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from typing import Any
 
 from django.core.cache import cache
@@ -63,6 +64,37 @@ def forget_live_publication(*, edition_id: int) -> None:
     edition = Edition.objects.filter(pk=edition_id).values("country", "year").first()
     if edition:
         cache.delete(_pointer_key(edition["country"], edition["year"]))
+    bump_public_generation()
+
+
+GENERATION_KEY = "palmares:public:generation"
+
+
+def public_generation() -> str:
+    """A token that changes at every publication, unpublication or revocation: part of the cache key of
+    the public pages that depend on more than one publication's frozen snapshot (verification pages).
+    Without a cache (Redis down) every call gives a new token, so nothing stale is ever served."""
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+        value = cache.get(GENERATION_KEY) or uuid.uuid4().hex
+    return value
+
+
+def bump_public_generation() -> None:
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def next_go_live(now: dt.datetime | None = None) -> dt.datetime | None:
+    """The earliest scheduled go-live of a current publication still to come (a cached page that depends
+    on which publications are live must not outlive it)."""
+    now = now or timezone.now()
+    return (
+        Publication.objects.filter(is_current=True, goes_live_at__gt=now)
+        .order_by("goes_live_at")
+        .values_list("goes_live_at", flat=True)
+        .first()
+    )
 
 
 def publication_snapshot(*, publication_id: int) -> dict:

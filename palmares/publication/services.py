@@ -17,7 +17,7 @@ from election.models import Edition
 from palmares.audit.selectors import audit_signed_off
 from palmares.models import Publication
 from palmares.publication.provenance import counted_leaves, freeze_trees
-from palmares.publication.selectors import forget_live_publication
+from palmares.publication.selectors import bump_public_generation, forget_live_publication
 from palmares.publication.signals import edition_published, edition_unpublished
 from palmares.publication.snapshot import build_snapshot, snapshot_fingerprint
 from scoring import services as scoring_services
@@ -104,6 +104,7 @@ def edition_publish(*, edition: Edition, at: dt.datetime | None = None, user=Non
             is_current=True,
         )
         freeze_trees(publication=publication, leaves=leaves)
+        bump_public_generation()  # and again on commit (forget_live_publication), see certificate_revoke
         transaction.on_commit(lambda: _invalidate_live_cache(locked.pk))
         transaction.on_commit(lambda: edition_published.send(sender=Publication, publication=publication))
     edition.refresh_from_db()
@@ -136,6 +137,7 @@ def edition_unpublish(*, edition: Edition, user, reason: str) -> Publication:
         if released_by_it and publication.goes_live_at > now and locked.results_released_at == publication.goes_live_at:
             changes["results_released_at"] = None
         Edition.objects.filter(pk=locked.pk).update(**changes)
+        bump_public_generation()  # and again on commit (forget_live_publication), see certificate_revoke
         transaction.on_commit(lambda: _invalidate_live_cache(locked.pk))
         transaction.on_commit(
             lambda: edition_unpublished.send(sender=Publication, publication=publication, reason=reason)

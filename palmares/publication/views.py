@@ -1,9 +1,11 @@
 """The public palmarès pages. They read only live publication snapshots (never live rankings).
 
 Each page's main part is rendered once per (publication, fingerprint, language, page) and
-cached; the shell (header with the visitor's login state and CSRF token) is rendered per
-request. Nothing unpublished or previewed is ever cached. Organisers (the explicit permission) may add
-``?preview=1`` to see an unpublished or scheduled edition, clearly marked.
+cached; the shell (header with the visitor's login state) is rendered per request for a signed-in
+visitor. A plain anonymous visitor (ceremony-night traffic) gets the whole page from the cache, with no
+CSRF token, no cookie and ``Cache-Control: public, max-age`` so that a CDN may keep it too (the
+language switch is a plain link). Nothing unpublished or previewed is ever cached. Organisers (the
+explicit permission) may add ``?preview=1`` to see an unpublished or scheduled edition, clearly marked.
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -32,8 +33,10 @@ from palmares.publication import presentation, selectors
 from palmares.publication.snapshot import build_snapshot
 
 PAGE_TEMPLATE = "palmares/page.html"
-# Stands for the visitor's CSRF token in whole pages cached for anonymous visitors.
-CSRF_PLACEHOLDER = "csrf-token-placeholder-9f2c41"
+# How long a shared cache (CDN) or a browser may keep an anonymous published page (Cache-Control: public),
+# unless settings.PUBLIC_PAGE_MAX_AGE says otherwise. The server's own cache is invalidated at once by a
+# publication, unpublication or revocation; this bounds how long a copy kept outside may lag behind.
+PUBLIC_PAGE_MAX_AGE = 60
 
 
 def _wants_preview(request: HttpRequest) -> bool:
@@ -58,7 +61,7 @@ def _page_response(request: HttpRequest, part: dict[str, Any], *, preview: bool 
 
 
 def _plain_anonymous(request: HttpRequest) -> bool:
-    """A visitor whose page differs from any other's only by its CSRF token (ceremony-night traffic)."""
+    """A visitor whose page is the same as any other's in their language (ceremony-night traffic)."""
     return (
         request.method in ("GET", "HEAD")
         and not request.GET
@@ -67,24 +70,30 @@ def _plain_anonymous(request: HttpRequest) -> bool:
     )
 
 
-def _with_token(request: HttpRequest, html: str) -> HttpResponse:
-    # get_token also has the CSRF cookie set, exactly as rendering {% csrf_token %} would.
-    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+def make_public(response: HttpResponse) -> HttpResponse:
+    """A page the same for every anonymous visitor in a language: a shared cache (CDN) may keep it for
+    PUBLIC_PAGE_MAX_AGE seconds; it varies with the language (cookie or Accept-Language)."""
+    patch_cache_control(response, public=True, max_age=getattr(settings, "PUBLIC_PAGE_MAX_AGE", PUBLIC_PAGE_MAX_AGE))
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response
+
+
+def public_response(html: str) -> HttpResponse:
+    return make_public(HttpResponse(html))
 
 
 def _respond(request: HttpRequest, key_parts: tuple, build) -> HttpResponse:
-    """A live page: for plain anonymous visitors the whole page comes from the cache (only the CSRF
-    token is filled in); anyone else gets the cached main part inside a shell rendered for them."""
+    """A live page: for plain anonymous visitors the whole page comes from the cache as it is (no
+    token, no cookie); anyone else gets the cached main part inside a shell rendered for them."""
     if not _plain_anonymous(request):
         return _page_response(request, _cached_part(key_parts, build))
     full_key = _cache_key("full", *key_parts, request.get_host())
     html = cache.get(full_key)
     if html is None:
         part = _cached_part(key_parts, build)
-        context = {**_shell_context(request, part), "csrf_token": CSRF_PLACEHOLDER, "messages": ()}
-        html = render_to_string(PAGE_TEMPLATE, context, request=request)
+        html = render_to_string(PAGE_TEMPLATE, {**_shell_context(request, part), "messages": ()}, request=request)
         cache.set(full_key, html, selectors.PAGE_TTL)
-    return _with_token(request, html)
+    return public_response(html)
 
 
 def _render_part(template: str, context: dict[str, Any], *, title: str, description: str, path: str) -> dict:
