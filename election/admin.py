@@ -249,6 +249,15 @@ class EditionAdmin(NamedInputsMixin, FrozenReadOnlyMixin, admin.ModelAdmin):
                 ],
             },
         ),
+        (
+            _("Fieldwork"),
+            {
+                "description": _(
+                    "How the agencies spread their tests (their fieldwork plan, the balance achieved); never a score."
+                ),
+                "fields": ["slots", "scenarios", "max_shopper_share"],
+            },
+        ),
         (_("Audit"), {"fields": [("auditor", "auditor_name"), "audit_required"]}),
         (
             _("Publication"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from common.display import country_name
 
 from .channels import CHANNELS, DEFAULT_QUOTA
+from .fieldwork import DEFAULT_MAX_SHOPPER_SHARE, default_scenarios, default_slots, scenario_errors, slot_errors
 
 # Settings of METHODOLOGY §2 that may not change once an edition's results are frozen.
 SETTING_FIELDS = (
@@ -24,6 +25,8 @@ SETTING_FIELDS = (
     *(f"quota_{c}" for c in CHANNELS),
     *(f"weight_{c}" for c in CHANNELS),
 )
+# Fieldwork settings (issue 20, election/fieldwork.py): how tests are spread, never a score; editable when frozen.
+FIELDWORK_FIELDS = ("slots", "scenarios", "max_shopper_share")
 
 
 def validate_time_zone(value: str) -> None:
@@ -115,6 +118,32 @@ class Edition(models.Model):
     weight_chat = _weight_field("chat")
     weight_social = _weight_field("social")
 
+    # Fieldwork (issue 20): the plan's time slots, the scenario list, one shopper's largest share of an entry's tests.
+    slots = models.JSONField(
+        _("time slots"),
+        default=default_slots,
+        help_text=_(
+            'Local time slots of the fieldwork plan, e.g. [{"code": "morning", "start": "09:00", "end": "12:00"}].'
+        ),
+    )
+    scenarios = models.JSONField(
+        _("scenarios"),
+        default=default_scenarios,
+        blank=True,
+        help_text=_(
+            'Scenario codes results may name, e.g. [{"code": "S1", "label": "Change of address"}]; '
+            "empty: any scenario code is accepted."
+        ),
+    )
+    max_shopper_share = models.DecimalField(
+        _("largest share of one shopper"),
+        max_digits=4,
+        decimal_places=3,
+        default=DEFAULT_MAX_SHOPPER_SHARE,
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal("1"))],
+        help_text=_("Largest share of one entry's tests on a channel that one shopper may make, e.g. 0.2 for a fifth."),
+    )
+
     # The independent controller (API.md "Provenance, audit and credentials"): read-only on this
     # edition's tests, draws the sample, records checks and signs the audit off.
     auditor = models.ForeignKey(
@@ -196,6 +225,10 @@ class Edition(models.Model):
     def results_released(self) -> bool:
         return self.results_released_at is not None and self.results_released_at <= timezone.now()
 
+    @property
+    def scenario_codes(self) -> frozenset[str]:
+        return frozenset(s["code"] for s in self.scenarios or ())
+
     def clean(self) -> None:
         errors: dict[str, list] = {}
         if not self.channels:
@@ -214,6 +247,9 @@ class Edition(models.Model):
             a, b = getattr(self, start), getattr(self, end)
             if a and b and b < a:
                 errors.setdefault(end, []).append(_("This date comes before the one it follows."))
+        for field_name, check in (("slots", slot_errors), ("scenarios", scenario_errors)):
+            for where, message in check(getattr(self, field_name)):
+                errors.setdefault(field_name, []).append(f"{where}: {message}")
         if self.pk and self.frozen_at:
             stored = Edition.objects.filter(pk=self.pk).values(*SETTING_FIELDS).first() or {}
             changed = [f for f in SETTING_FIELDS if f in stored and stored[f] != getattr(self, f)]

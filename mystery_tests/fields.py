@@ -94,6 +94,20 @@ RESULT_FIELDS: tuple[ResultField, ...] = (
     ResultField("response_hours", "number", "", nullable=True, column="response_hours", export=True),
     ResultField("scores", "points", "{criterion code: 0, 1, 2 or null}; codes of the channel's grid."),
     ResultField("comment", "text", "", column="comment"),
+    ResultField(
+        "shopper",
+        "text",
+        "The agency's pseudonymous code of the shopper (never a name): 1 to 40 letters, digits, . _ or -.",
+        column="shopper",
+        export=True,
+    ),
+    ResultField(
+        "scenario",
+        "text",
+        "A code of the edition's scenario list (any code when it has none).",
+        column="scenario",
+        export=True,
+    ),
 )
 FIELDS_BY_NAME = {f.name: f for f in RESULT_FIELDS}
 
@@ -110,6 +124,8 @@ FILE_REQUIRED_COLUMNS = (
     *(f.column for f in RESULT_FIELDS if f.required and f.column and f.name != "external_id"),
 )
 FILE_OPTIONAL_COLUMNS = tuple(f.column for f in RESULT_FIELDS if f.column and not f.required)
+# The optional text columns (comment, shopper, scenario): passed to the item as written, "" when absent.
+FILE_TEXT_COLUMNS = tuple(f.column for f in RESULT_FIELDS if f.column and not f.required and f.kind == "text")
 
 # The version's content, in this order everywhere (``CleanResult.content()``, stored rows).
 CONTENT_FIELDS = tuple(f for f in RESULT_FIELDS if f.content)

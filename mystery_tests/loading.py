@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from election.channels import CHANNELS
-from election.models import SETTING_FIELDS, Brand, Category, Edition, Entry
+from election.fieldwork import scenario_errors, slot_errors
+from election.models import FIELDWORK_FIELDS, SETTING_FIELDS, Brand, Category, Edition, Entry
 
 from .grid import default_grid
 from .models import Agency, Campaign, Criterion, TestResult
@@ -38,7 +39,7 @@ TOP_KEYS = {"country", "year", "name", "time_zone", "settings", "grid"} | {
     "agencies",
     "campaigns",
 }
-SETTING_KEYS = {"threshold", "min_entrants", "completion", "quota", "weight"}
+SETTING_KEYS = {"threshold", "min_entrants", "completion", "quota", "weight", *FIELDWORK_FIELDS}
 ITEM_KEYS = {
     "categories": ({"slug", "name"}, {"slug", "name"}),
     "brands": ({"slug", "name"}, {"slug", "name"}),
@@ -54,6 +55,7 @@ FIELD_PATHS = {
     "completion": "settings.completion",
     **{f"quota_{c}": f"settings.quota.{c}" for c in CHANNELS},
     **{f"weight_{c}": f"settings.weight.{c}" for c in CHANNELS},
+    **{name: f"settings.{name}" for name in FIELDWORK_FIELDS},
 }
 
 
@@ -187,7 +189,7 @@ def _check_edition(c: _Checker, data: dict) -> tuple[Edition | None, bool, bool]
         return None, False, False
     country = country.upper()
     edition = Edition.objects.filter(country=country, year=year).first() or Edition(country=country, year=year)
-    before = {f: getattr(edition, f) for f in ("name", "time_zone", *SETTING_FIELDS)}
+    before = {f: getattr(edition, f) for f in ("name", "time_zone", *SETTING_FIELDS, *FIELDWORK_FIELDS)}
     if name is not None:
         edition.name = name
     if "time_zone" in data:
@@ -221,6 +223,7 @@ def _apply_settings(c: _Checker, settings: Any, edition: Edition) -> None:
         and (v := c.integer(settings["min_entrants"], "settings.min_entrants", 1)) is not None
     ):
         edition.min_entrants = v
+    _apply_fieldwork(c, settings, edition)
     for kind in ("quota", "weight"):
         values = settings.get(kind, {})
         if not c.keys(values, f"settings.{kind}", set(CHANNELS), set()):
@@ -234,6 +237,23 @@ def _apply_settings(c: _Checker, settings: Any, edition: Edition) -> None:
                 continue
             if (v := c.integer(value, path, 0)) is not None:
                 setattr(edition, f"{kind}_{channel}", v)
+
+
+def _apply_fieldwork(c: _Checker, settings: dict, edition: Edition) -> None:
+    """Issue 20's settings: ``slots``, ``scenarios`` (checked item by item, every problem at its place)
+    and ``max_shopper_share`` (a number, e.g. 0.2)."""
+    for name, check in (("slots", slot_errors), ("scenarios", scenario_errors)):
+        if name not in settings:
+            continue
+        problems = check(settings[name])
+        for where, message in problems:
+            c.error(f"settings.{where}", message)
+        if not problems:
+            setattr(edition, name, settings[name])
+    if "max_shopper_share" in settings:
+        value = c.decimal(settings["max_shopper_share"], "settings.max_shopper_share")
+        if value is not None:
+            edition.max_shopper_share = value
 
 
 def _check_grid(c: _Checker, data: dict, edition: Edition | None) -> dict[str, list[dict]]:

@@ -107,6 +107,10 @@ class TestResult(models.Model):
     # {criterion code: 0 | 1 | 2}; criteria left empty (not applicable) are absent.
     scores = models.JSONField(_("points"), default=dict, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # Issue 20: the agency's pseudonymous code of the person who made the contact (never a name), and the
+    # scenario played (a code of the edition's list when it has one). Neither enters the fingerprint or the score.
+    shopper = models.CharField(_("shopper"), max_length=40, blank=True, db_index=True)
+    scenario = models.CharField(_("scenario"), max_length=40, blank=True)
     score = models.FloatField(_("score /20"))
     # METHODOLOGY §12: SHA-256 (hex) of the RFC 8785 JSON of this version's content (provenance.fingerprint).
     fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True, db_index=True)
@@ -221,6 +225,9 @@ class ImportJob(models.Model):
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Touched by the running task every IMPORT_HEARTBEAT_SECONDS (imports.Heartbeat): the sweep fails a
+    # running job whose heartbeat stopped (its worker was killed).
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -278,3 +285,7 @@ class UploadReceipt(models.Model):
             "key_id": self.key_id,
             "signature": self.signature,
         }
+
+
+# Issue 20: calibration rounds live in their own module; imported here so they are the app's models.
+from .calibration_models import CalibrationRating, CalibrationRound  # noqa: E402, F401

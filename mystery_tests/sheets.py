@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from .fields import FILE_OPTIONAL_COLUMNS, FILE_REQUIRED_COLUMNS, NUMBER_FIELDS
+from .fields import FILE_OPTIONAL_COLUMNS, FILE_REQUIRED_COLUMNS, FILE_TEXT_COLUMNS, NUMBER_FIELDS
 from .formats import FileInvalid, Sheet, cell_error, read_csv, read_xlsx
 from .models import Campaign, Criterion, ImportJob
 from .validation import CappedErrors, ErrorList, duplicate_message
@@ -185,7 +185,7 @@ def sheet_to_items(sheet: Sheet, *, codes: set[str]) -> tuple[list[dict], list[i
 
     scores = _points(sheet, [c for c in sheet.columns if c in codes], errors, faulty)
     errors.faulty_rows = sum(faulty)  # every row is an item or has an error: rows_total counts both
-    comments = sheet.column("comment") if "comment" in sheet.columns else [""] * n
+    texts = {name: sheet.column(name) if name in sheet.columns else [""] * n for name in FILE_TEXT_COLUMNS}
     channels = [value.lower() for value in text["channel"]]
     items: list[dict] = []
     item_rows: list[int] = []
@@ -202,7 +202,7 @@ def sheet_to_items(sheet: Sheet, *, codes: set[str]) -> tuple[list[dict], list[i
                 "reached": reached[i],
                 **{name: values[i] for name, values in numbers.items()},
                 "scores": scores[i],
-                "comment": comments[i],
+                **{name: values[i] for name, values in texts.items()},
             }
         )
         item_rows.append(rows[i])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
+from election.channels import channel_label
 from election.models import Brand, Entry
 
 from .fields import CONTENT_ATTRIBUTES, JSON_KEYS, JSON_REQUIRED
@@ -28,6 +30,9 @@ ALLOWED_FIELDS = JSON_KEYS
 REQUIRED_FIELDS = JSON_REQUIRED
 EXTERNAL_ID_MAX_LENGTH = 100  # TestResult.external_id's max_length
 VALID_POINTS = (0, 1, 2)
+# shopper and scenario (issue 20): short codes, never names nor free text.
+CODE_MAX_LENGTH = 40
+CODE_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 # A comment is a few sentences from the field; a megabyte of text is a broken or hostile client.
 COMMENT_MAX_LENGTH = 10_000
 # API.md "Conventions": errors list every problem up to 1,000; past that ``errors_omitted`` says how many more.
@@ -177,6 +182,8 @@ class CampaignContext:
     entries: dict[int, EntryInfo]
     entries_by_slugs: dict[tuple[str, str], int] = field(default_factory=dict)
     category_slugs: frozenset[str] = frozenset()
+    # The edition's scenario codes (issue 20); empty: the edition keeps no list and any code is taken.
+    scenario_codes: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, campaign: Campaign) -> CampaignContext:
@@ -203,6 +210,7 @@ class CampaignContext:
             entries=entries,
             entries_by_slugs={(e.brand_slug, e.category_slug): e.id for e in entries.values()},
             category_slugs=frozenset(campaign.categories.values_list("slug", flat=True)),
+            scenario_codes=edition.scenario_codes,
         )
 
 
@@ -223,6 +231,8 @@ class CleanResult:
     response_hours: float | None
     scores: dict[str, int]
     comment: str
+    shopper: str
+    scenario: str
     score: float
     # METHODOLOGY §12, set by the upload service once the batch is valid (provenance.fingerprint).
     fingerprint: str = ""
@@ -282,6 +292,8 @@ class ItemValidator:
         wait_seconds = self._non_negative(index, item, "wait_seconds")
         response_hours = self._non_negative(index, item, "response_hours")
         comment = self._comment(index, item)
+        shopper = self._code(index, item, "shopper")
+        scenario = self._code(index, item, "scenario")
         scores, score = self._scores(index, item, channel, reached)
 
         # An entry named by slugs that matched none is explained later (``finish``), hence the explicit test.
@@ -299,6 +311,8 @@ class ItemValidator:
             response_hours=response_hours,
             scores=scores,
             comment=comment,
+            shopper=shopper,
+            scenario=scenario,
             score=score,
         )
 
@@ -521,6 +535,41 @@ class ItemValidator:
             return ""
         return value
 
+    def _code(self, index: int, item: dict, name: str) -> str:
+        """``shopper`` or ``scenario`` (issue 20): an optional short code, stripped; "" when absent or null.
+
+        A shopper is a pseudonymous code, never a name: no spaces, 1 to 40 letters, digits, ``.``, ``_`` or
+        ``-`` (so "Jean Dupont" is refused). A scenario must be a code of the edition's list when it has one."""
+        value = item.get(name)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self.error(index, name, _("Must be a string or null, not %(type)s.") % {"type": json_type(value)})
+            return ""
+        value = value.strip()
+        if not value:
+            return ""
+        if len(value) > CODE_MAX_LENGTH or not CODE_RE.match(value):
+            self.error(
+                index,
+                name,
+                _(
+                    "“%(value)s” is not a code: 1 to %(max)d letters, digits, “.”, “_” or “-”, without spaces "
+                    "(a pseudonymous code, never a name)."
+                )
+                % {"value": echo(value), "max": CODE_MAX_LENGTH},
+            )
+            return ""
+        if name == "scenario" and self.context.scenario_codes and value not in self.context.scenario_codes:
+            self.error(
+                index,
+                name,
+                _("Unknown scenario “%(value)s”; expected one of: %(codes)s.")
+                % {"value": echo(value), "codes": ", ".join(sorted(self.context.scenario_codes))},
+            )
+            return ""
+        return value
+
     def _scores(
         self, index: int, item: dict, channel: str | None, reached: bool | None
     ) -> tuple[dict[str, int], float]:
@@ -546,7 +595,7 @@ class ItemValidator:
                     index,
                     where,
                     _("“%(code)s” is not a criterion of the %(channel)s grid.")
-                    % {"code": echo(code), "channel": channel},
+                    % {"code": echo(code), "channel": channel_label(channel)},
                 )
                 continue
             if value is None:

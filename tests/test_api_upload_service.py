@@ -1,5 +1,5 @@
 """results_upload, test_score and grid_recompute_scores (mystery_tests.services)."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.api_world are redefined as test arguments)
+# ruff: noqa: F811  (pytest fixtures imported from tests.support.agencies are redefined as test arguments)
 
 import datetime as dt
 import math
@@ -22,7 +22,7 @@ from mystery_tests.services import (
     test_score,
 )
 from mystery_tests.signals import inputs_changed
-from tests.api_world import result, world  # noqa: F401  (world is a fixture)
+from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -160,6 +160,8 @@ def test_results_upload_changed_content_replaces_and_keeps_history(world, organi
         "response_hours": None,
         "scores": {"greeting": 2, "courtesy": 1, "answer_accuracy": 2},
         "comment": "Conseillère aimable, réponse exacte.",
+        "shopper": "",
+        "scenario": "",
         "score": 18.0,
         "version": 1,
     }

@@ -1,11 +1,13 @@
 """The organiser admin of election: every page renders, lists cost a fixed number of queries, actions work."""
 
+import json
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from election.models import Edition, Entry
-from tests import factories
+from tests.support import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +162,10 @@ def edition_form_data(edition: Edition, **changes) -> dict:
         {
             "tests_start_on": edition.tests_start_on.isoformat(),
             "tests_end_on": edition.tests_end_on.isoformat(),
+            # The fieldwork settings (issue 20) as the admin's JSON fields hold them.
+            "slots": json.dumps(edition.slots),
+            "scenarios": json.dumps(edition.scenarios),
+            "max_shopper_share": edition.max_shopper_share,
             "categories-TOTAL_FORMS": "0",
             "categories-INITIAL_FORMS": "0",
             "categories-MIN_NUM_FORMS": "0",

@@ -37,6 +37,8 @@ def test_fields_json_keys_are_the_contract_item_keys_and_the_schema_documents_th
         "response_hours",
         "scores",
         "comment",
+        "shopper",
+        "scenario",
     }
 
     # Act
@@ -54,7 +56,15 @@ def test_fields_file_columns_exports_and_clean_results_follow_the_description():
 
     # Assert
     assert sheets.REQUIRED_COLUMNS == ("external_id", "brand", "category", "channel", "performed_at", "reached")
-    assert sheets.OPTIONAL_COLUMNS == ("wait_seconds", "response_hours", "comment")
+    assert sheets.OPTIONAL_COLUMNS == ("wait_seconds", "response_hours", "comment", "shopper", "scenario")
     assert sheets.NUMBER_COLUMNS == ("wait_seconds", "response_hours")
-    assert exports.COLUMNS[6:11] == ["channel", "performed_at", "reached", "wait_seconds", "response_hours"]
+    assert exports.COLUMNS[6:13] == [
+        "channel",
+        "performed_at",
+        "reached",
+        "wait_seconds",
+        "response_hours",
+        "shopper",
+        "scenario",
+    ]
     assert content == CONTENT_ATTRIBUTES
