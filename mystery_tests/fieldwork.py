@@ -55,7 +55,7 @@ def scenario_codes(edition: Edition) -> list[str]:
 def campaign_plan(
     campaign: Campaign, *, seed: int = 0, roster: Sequence[str] = (), entries: Sequence[Entry] | None = None
 ) -> list[PlannedTest]:
-    """The campaign's fieldwork plan (``planning.build_plan``); ValueError for a roster too short."""
+    """The campaign's fieldwork plan (``planning.build_plan``); ``planning.RosterTooShort`` for a roster too short."""
     edition = campaign.edition
     entries = campaign_entries(campaign) if entries is None else entries
     return build_plan(

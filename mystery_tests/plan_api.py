@@ -15,6 +15,7 @@ from common.api.exceptions import PayloadInvalid
 from common.api.serializers import ErrorSerializer
 
 from . import fieldwork, permissions
+from .planning import RosterTooShort
 from .validation import CODE_MAX_LENGTH, CODE_RE
 
 ROSTER_MAX = 500
@@ -135,8 +136,11 @@ class CampaignPlanView(APIView):
         entries = fieldwork.campaign_entries(campaign)
         try:
             plan = fieldwork.campaign_plan(campaign, seed=seed, roster=roster, entries=entries)
-        except ValueError as exc:
-            raise PayloadInvalid([{"field": "shoppers", "message": str(exc)}], detail=_("Invalid parameter.")) from exc
+        except RosterTooShort as exc:
+            message = _(
+                "%(tests)d tests with at most %(cap)d per shopper need %(needed)d shoppers; the roster has %(have)d."
+            ) % {"tests": exc.tests, "cap": exc.cap, "needed": exc.needed, "have": exc.have}
+            raise PayloadInvalid([{"field": "shoppers", "message": message}], detail=_("Invalid parameter.")) from exc
         rows = fieldwork.plan_rows(plan, entries)
         body = {
             "campaign": campaign.pk,

@@ -110,6 +110,14 @@ def plan_entry_channel(  # noqa: PLR0913  (the plan's inputs, each named)
     return planned
 
 
+class RosterTooShort(ValueError):
+    """The agency's roster holds fewer shoppers than the share requires for a channel's quota."""
+
+    def __init__(self, tests: int, cap: int, needed: int, have: int):
+        self.tests, self.cap, self.needed, self.have = tests, cap, needed, have
+        super().__init__(f"{tests} tests with at most {cap} per shopper need {needed} shoppers; the roster has {have}.")
+
+
 def build_plan(  # noqa: PLR0913  (the plan's inputs, each named)
     *,
     campaign_id: int,
@@ -126,7 +134,7 @@ def build_plan(  # noqa: PLR0913  (the plan's inputs, each named)
     """The campaign's plan: for every entry and every channel with a quota, ``plan_entry_channel``.
 
     ``roster``: the agency's own shopper codes to rotate (it must hold at least ``shopper_positions``
-    codes; ValueError otherwise); without one, positions P1, P2, … stand for the shoppers."""
+    codes; RosterTooShort otherwise); without one, positions P1, P2, … stand for the shoppers."""
     if not slots:
         raise ValueError("A plan needs at least one time slot.")
     weeks = weeks_of(starts_on, ends_on)
@@ -137,10 +145,7 @@ def build_plan(  # noqa: PLR0913  (the plan's inputs, each named)
                 continue
             needed = shopper_positions(tests, max_shopper_share)
             if roster and len(roster) < needed:
-                raise ValueError(
-                    f"{tests} tests with at most {shopper_cap(tests, max_shopper_share)} per shopper need "
-                    f"{needed} shoppers; the roster has {len(roster)}."
-                )
+                raise RosterTooShort(tests, shopper_cap(tests, max_shopper_share), needed, len(roster))
             shoppers = list(roster) if roster else [f"P{k}" for k in range(1, needed + 1)]
             rng = random.Random(f"{campaign_id}:{seed}:{entry_id}:{channel}")  # noqa: S311  (a plan, not a secret)
             plan.extend(

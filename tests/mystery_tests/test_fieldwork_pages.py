@@ -150,7 +150,9 @@ def test_api_plan_of_another_agency_is_404_and_a_short_roster_is_400(world):
     # Assert
     assert other.status_code == 404
     assert short.status_code == 400
-    assert short.json()["errors"][0]["field"] == "shoppers"
+    assert short.json()["errors"] == [
+        {"field": "shoppers", "message": "140 tests with at most 28 per shopper need 5 shoppers; the roster has 2."}
+    ]
     assert bad_seed.status_code == 400
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from mystery_tests.planning import (
     OUTSIDE,
     DoneTest,
+    RosterTooShort,
     balance,
     build_plan,
     shopper_cap,
@@ -160,7 +161,7 @@ def test_plan_with_a_roster_too_short_for_the_share_is_refused():
     }
 
     # Act / Assert
-    with pytest.raises(ValueError, match="need 5 shoppers; the roster has 2"):
+    with pytest.raises(RosterTooShort, match="need 5 shoppers; the roster has 2"):
         build_plan(**_args(p), roster=["A1", "B2"])
     plan = build_plan(**_args(p), roster=["A1", "B2", "C3", "D4", "E5"])
     assert Counter(t.shopper for t in plan) == {"A1": 3, "B2": 3, "C3": 3, "D4": 3, "E5": 3}
