@@ -153,7 +153,10 @@ class BarLayout:
 
     Bars start at ``label_width`` and end at most ``width - right``; each row holds one bar per
     series, ``gap`` apart, rows ``row_gap`` apart from ``top``; a value's text sits after its bar,
-    ``baseline`` below the bar's middle. A value above 0 is drawn at least ``min_bar`` wide."""
+    ``baseline`` below the bar's middle. A value above 0 is drawn at least ``min_bar`` wide.
+
+    With ``label_above`` (a height), each row's label sits on its own line above its bars, from the
+    left edge, so a long label ("Réseaux sociaux") never competes with the bars for width."""
 
     width: int
     label_width: int
@@ -165,17 +168,21 @@ class BarLayout:
     bottom: int = 0
     min_bar: float = 2.0
     baseline: float = 5.0
+    label_above: int = 0
 
 
 def bar_chart(rows: list[tuple[str, list[tuple[str, Any, str]]]], scale: float, layout: BarLayout) -> dict[str, Any]:
     """``rows`` = [(label, [(css class, value, text), …])] → the positioned bars on a 0–``scale`` axis:
-    ``{"width", "height", "label_width", "rows": [{"label", "label_y", "bars": [{"css", "x", "y",
-    "width", "height", "text", "text_x", "text_y", "missing"}]}]}``. Templates only draw."""
+    ``{"width", "height", "label_width", "label_x", "label_anchor", "rows": [{"label", "label_y",
+    "bars": [{"css", "x", "y", "width", "height", "text", "text_x", "text_y", "missing"}]}]}``.
+    Templates only draw."""
     plot = layout.width - layout.label_width - layout.right
     scale = float(scale) or 1.0
     y = layout.top
     out = []
     for label, series in rows:
+        label_y = y + layout.label_above - 5
+        y += layout.label_above
         bars = []
         for i, (css, value, text) in enumerate(series):
             top = y + i * (layout.bar_height + layout.gap)
@@ -194,6 +201,14 @@ def bar_chart(rows: list[tuple[str, list[tuple[str, Any, str]]]], scale: float, 
                 }
             )
         group = len(series) * (layout.bar_height + layout.gap)
-        out.append({"label": label, "label_y": y + group / 2 + 5, "bars": bars})
+        out.append({"label": label, "label_y": label_y if layout.label_above else y + group / 2 + 5, "bars": bars})
         y += group + layout.row_gap
-    return {"width": layout.width, "height": y + layout.bottom, "rows": out, "label_width": layout.label_width}
+    return {
+        "width": layout.width,
+        "height": y + layout.bottom,
+        "rows": out,
+        "label_width": layout.label_width,
+        # Where and how labels are anchored: at the left edge above the bars, or ending before them.
+        "label_x": 0 if layout.label_above else layout.label_width - 10,
+        "label_anchor": "start" if layout.label_above else "end",
+    }

@@ -14,8 +14,10 @@ from common.display import BarLayout, bar_chart, display_score, format_percentag
 from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channel
 from election.rules import required_tests
 
-# The public page's inline SVG bar charts (drawn by palmares/_bar_chart.html).
-CHART = BarLayout(width=520, label_width=120, right=80, bar_height=18)
+# The public page's inline SVG bar charts (drawn by palmares/_bar_chart.html): each channel's name on
+# its own line above its bars, so the longest ("Réseaux sociaux", "Social networks") always fits; a
+# narrow viewBox keeps the text readable once scaled down to a phone (site.css caps it on a desktop).
+CHART = BarLayout(width=360, label_width=0, right=72, bar_height=16, row_gap=10, label_above=20)
 
 
 def round_score(value: float | None) -> Decimal | None:
