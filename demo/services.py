@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 
 from common.permissions import grant_organiser
 from election.channels import DEFAULT_QUOTA
@@ -24,7 +25,7 @@ from election.models import Brand, BrandMembership, Edition, Entry
 from election.services import edition_save
 from mystery_tests.grid import DEFAULT_GRID
 from mystery_tests.loading import load_edition
-from mystery_tests.models import Agency, Campaign, TestResult
+from mystery_tests.models import Agency, CalibrationRating, CalibrationRound, Campaign, TestResult
 from mystery_tests.services import agency_api_token, results_upload
 from palmares.models import Audit, Publication
 from palmares.publication.services import edition_publish
@@ -216,6 +217,18 @@ EDITIONS = {
 }
 # Unreached contacts (no answer, no reply, chat down), by channel, for an average brand.
 UNREACHED = {"phone": 0.05, "email": 0.07, "web": 0.0, "chat": 0.06, "social": 0.09}
+# Fieldwork (issue 20): the scenarios played, each agency's shoppers (pseudonymous codes), and in 2027
+# one harsh shopper (a point off most criteria) that the calibration, the flags and the shopper-effect
+# check all show.
+SCENARIOS = [
+    {"code": "S1", "label": "Change of address"},
+    {"code": "S2", "label": "Billing question"},
+    {"code": "S3", "label": "Complaint about a delay"},
+]
+SHOPPERS_PER_AGENCY = 8
+HARSH_SHOPPER = {2027: "TQ-07"}
+# A test uploaded long after it was made: so many days after the contact (the others about a day after).
+LATE_UPLOAD_DAYS = 40
 
 
 @dataclass(frozen=True)
@@ -259,7 +272,7 @@ def edition_document(year: int) -> dict:
         "year": year,
         "name": info["name"],
         "time_zone": "Europe/Paris",
-        "settings": {"threshold": 12.0, "min_entrants": 3, "completion": 1.0},
+        "settings": {"threshold": 12.0, "min_entrants": 3, "completion": 1.0, "scenarios": SCENARIOS},
         "categories": [{"slug": s, "name": n} for s, n, _b in CATEGORIES],
         "brands": [{"slug": b, "name": names[b]} for b in used],
         "entries": [
@@ -330,6 +343,8 @@ def results_for(year: int, edition: Edition, entry: DemoEntry, entry_id: int, pr
     # A season under way has tests from its first weeks only.
     days = max(1, math.floor(((end - start).days + 1) * info["share"]))
     share = info["share"] if entry.complete else 0.6
+    # Shoppers and scenarios from a generator of their own: the contacts' points stay those drawn above.
+    fieldwork = random.Random(f"{SEED}/{year}/{entry.category}/{entry.brand}/fieldwork")
     items = []
     for channel, quota in edition.quota.items():
         n = quota if share >= 1 else math.floor(quota * share)
@@ -337,8 +352,61 @@ def results_for(year: int, edition: Edition, entry: DemoEntry, entry_id: int, pr
             external_id = f"{prefix}-{year}-{entry.category[:12]}-{entry.brand[:16]}-{channel}-{i + 1:03d}"
             item = _test_result(rng, entry, channel, external_id, _performed_at(rng, start, days))
             item["entry"] = entry_id
+            _fieldwork(fieldwork, item, year, prefix)
             items.append(item)
     return items
+
+
+def _fieldwork(rng: random.Random, item: dict, year: int, prefix: str) -> None:
+    item["shopper"] = f"{prefix}-{rng.randrange(1, SHOPPERS_PER_AGENCY + 1):02d}"
+    item["scenario"] = SCENARIOS[rng.randrange(len(SCENARIOS))]["code"]
+    if item["shopper"] == HARSH_SHOPPER.get(year):
+        item["scores"] = {k: v if v is None or rng.random() < 0.3 else max(0, v - 1) for k, v in item["scores"].items()}
+
+
+def planted_anomalies(year: int, entry_ids: dict[tuple[str, str], int], prefix: str) -> list[dict]:
+    """A few tests of the open season that the quality review's flags find (issue 20): a burst of three
+    calls to one entry within minutes, a call at night, one comment on two brands, a test uploaded late
+    (its upload time is set after the upload, by _backdate_uploads)."""
+    if year != 2027 or prefix != "TQ":
+        return []
+    mine = [e for e in entries_for(year) if agency_for(e.category) == "terrain-qualite" and e.complete]
+    first, second = mine[0], mine[1]
+    one, two = entry_ids[(first.category, first.brand)], entry_ids[(second.category, second.brand)]
+    copied = "Réponse type copiée-collée, sans rapport avec la question posée."
+
+    def test(n: int, entry_id: int, channel: str, when: dt.datetime, **extra) -> dict:
+        item = {
+            "external_id": f"TQ-2027-PLANTED-{n:02d}",
+            "entry": entry_id,
+            "channel": channel,
+            "performed_at": when.replace(tzinfo=TZ).isoformat(),
+            "reached": True,
+            "scores": {code: 1 for code, *_rest in DEFAULT_GRID[channel]},
+            "shopper": "TQ-03",
+            "scenario": "S1",
+        }
+        item.update(extra)
+        return item
+
+    return [
+        *(test(n, one, "phone", dt.datetime(2026, 10, 6, 10, minute)) for n, minute in ((1, 0), (2, 3), (3, 7))),
+        test(4, two, "phone", dt.datetime(2026, 10, 7, 22, 40)),
+        test(5, one, "email", dt.datetime(2026, 10, 8, 9, 15), comment=copied),
+        test(6, two, "email", dt.datetime(2026, 10, 8, 9, 50), comment=copied),
+        test(7, two, "chat", dt.datetime(2026, 9, 15, 10, 0)),
+    ]
+
+
+LATE_PLANTED = "TQ-2027-PLANTED-07"
+
+
+def _backdate_uploads(campaign: Campaign) -> None:
+    """The demo uploads a whole season at once; agencies upload as they go: each test's upload time is
+    set to about a day after its contact (the planted late one, LATE_UPLOAD_DAYS after)."""
+    results = TestResult.objects.filter(campaign=campaign)
+    results.exclude(external_id=LATE_PLANTED).update(created_at=F("performed_at") + dt.timedelta(hours=27))
+    results.filter(external_id=LATE_PLANTED).update(created_at=F("performed_at") + dt.timedelta(days=LATE_UPLOAD_DAYS))
 
 
 # -- the whole demo ------------------------------------------------------------------------------
@@ -386,13 +454,51 @@ def _upload(year: int, edition: Edition, say: Callable[[str], None]) -> int:
             if agency_for(entry.category) != agency["slug"] or statuses[entry_id] != Entry.Status.REGISTERED:
                 continue
             items.extend(results_for(year, edition, entry, entry_id, prefix))
+        items.extend(planted_anomalies(year, entry_ids, prefix))
         if TestResult.objects.filter(campaign=campaign).count() >= len(items):
             continue  # already uploaded by an earlier run
         for start in range(0, len(items), CHUNK):
             counts = results_upload(campaign=campaign, items=items[start : start + CHUNK])
             total += counts["created"] + counts["updated"]
+        _backdate_uploads(campaign)
         say(f"  {agency['name']}: {len(items)} results uploaded to {edition.name}")
     return total
+
+
+CALIBRATION_ROUNDS = [
+    ("Appel de référence — déménagement", dt.date(2026, 9, 4)),
+    ("Appel de référence — facture contestée", dt.date(2026, 10, 2)),
+    ("Appel de référence — retard de livraison", dt.date(2026, 10, 30)),
+]
+
+
+def _calibration(edition: Edition) -> None:
+    """The open season's phone calibration: three reference calls every shopper scored; most agree
+    with the reference within a point here and there, the harsh shopper drifts lower round after round."""
+    codes = [code for code, *_rest in DEFAULT_GRID["phone"]]
+    agencies = {a.slug: a for a in Agency.objects.filter(slug__in=[a["slug"] for a in AGENCIES])}
+    for number, (title, held_on) in enumerate(CALIBRATION_ROUNDS):
+        rng = random.Random(f"{SEED}/{edition.year}/calibration/{number}")
+        reference = {code: rng.choice((1, 2, 2)) for code in codes}
+        round_, _created = CalibrationRound.objects.get_or_create(
+            edition=edition,
+            channel="phone",
+            title=title,
+            defaults={"held_on": held_on, "reference": reference, "contact": "Enregistrement de l'appel, 4 min."},
+        )
+        for agency in AGENCIES:
+            prefix = "TQ" if agency["slug"] == "terrain-qualite" else "CM"
+            for k in range(1, SHOPPERS_PER_AGENCY + 1):
+                shopper = f"{prefix}-{k:02d}"
+                harsh = shopper == HARSH_SHOPPER.get(edition.year)
+                slip = 0.3 + 0.2 * number if harsh else 0.1
+                scores = {
+                    code: max(0, p - 1) if rng.random() < slip else (min(2, p + 1) if rng.random() < 0.05 else p)
+                    for code, p in reference.items()
+                }
+                CalibrationRating.objects.get_or_create(
+                    round=round_, agency=agencies[agency["slug"]], shopper=shopper, defaults={"scores": scores}
+                )
 
 
 def _users() -> None:
@@ -442,6 +548,7 @@ def seed(*, scale: float = 1.0, say: Callable[[str], None] = print) -> dict:
     edition_2027 = _load(2027, scale)
     if _upload(2027, edition_2027, say):
         recompute_edition(edition=edition_2027)
+    _calibration(edition_2027)
     _users()
     token, _created = agency_api_token(agency=Agency.objects.get(slug=AGENCIES[0]["slug"]))
     return {
