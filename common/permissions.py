@@ -17,6 +17,10 @@ from django.contrib.auth.models import Group, Permission
 
 ORGANISE_PERMISSION = "election.organise_competition"
 ORGANISERS_GROUP = "Organisers"
+# Organisers run the competition in the admin: the group holds every model permission of these apps
+# (view, add, change, delete; each ModelAdmin still narrows what it allows). Accounts and groups
+# (django.contrib.auth) stay with superusers.
+ORGANISER_APPS = ("election", "mystery_tests", "scoring", "palmares")
 
 
 def _signed_in(user) -> bool:
@@ -82,13 +86,29 @@ def is_edition_auditor(user, edition=None) -> bool:
     return user.audited_editions.filter(pk=edition).exists()
 
 
+def sync_organisers_group(*, using: str = "default") -> Group:
+    """Gives the "Organisers" group (created if missing) every permission of ORGANISER_APPS' models,
+    the organisers' own permission among them. Run after every ``migrate`` (``sync_organisers_after_migrate``),
+    so the models added later are covered too; adding what the group already holds changes nothing."""
+    group, _created = Group.objects.db_manager(using).get_or_create(name=ORGANISERS_GROUP)
+    missing = Permission.objects.db_manager(using).filter(content_type__app_label__in=ORGANISER_APPS)
+    group.permissions.add(*missing.exclude(group=group))
+    return group
+
+
+def sync_organisers_after_migrate(sender, using: str = "default", **kwargs) -> None:
+    """post_migrate receiver: once an app of ORGANISER_APPS has its permissions (Django creates them in
+    its own post_migrate receiver, which runs first), the group gets them."""
+    if getattr(sender, "label", None) in ORGANISER_APPS:
+        sync_organisers_group(using=using)
+
+
 def grant_organiser(user) -> None:
     """Makes ``user`` an organiser: a member of the "Organisers" group (created with its
-    permission by a migration of ``election``; recreated here if someone deleted it)."""
+    permissions by ``election``'s migrations and after each migrate; recreated here if someone deleted it)."""
     group, created = Group.objects.get_or_create(name=ORGANISERS_GROUP)
     if created or not group.permissions.filter(codename=ORGANISE_PERMISSION.split(".")[1]).exists():
-        app_label, codename = ORGANISE_PERMISSION.split(".")
-        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group = sync_organisers_group()
     user.groups.add(group)
     # Django caches a user's permissions on the instance: forget them so the grant shows at once.
     for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
