@@ -22,9 +22,10 @@ def edition_check(*, edition: Edition) -> dict[str, Any]:
     entries = list(Entry.objects.filter(category_id__in=ids, status=Entry.Status.REGISTERED).select_related("brand"))
     rows = TestResult.objects.filter(
         entry__category_id__in=ids, entry__status=Entry.Status.REGISTERED, excluded=False
-    ).values_list(*engine.TEST_COLUMNS, "shopper")
-    tests = engine.tests_frame([r[:-1] for r in rows])
-    tests["shopper"] = [r[-1] for r in rows]
+    ).values_list(*engine.TEST_COLUMNS, "agency__slug", "shopper")
+    tests = engine.tests_frame([r[:-2] for r in rows])
+    # Shopper codes are each agency's own: the same code at two agencies is two people.
+    tests["shopper"] = [f"{r[-2]}/{r[-1]}" if r[-1] else "" for r in rows]
     entries_df = engine.entries_frame([(e.id, e.category_id) for e in entries])
     settings = engine.Settings.from_edition(edition)
     found = shopper_effect.compare(tests, entries_df, settings, ids)

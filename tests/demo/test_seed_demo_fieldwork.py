@@ -60,5 +60,5 @@ def test_demo_calibration_shows_the_harsh_shopper_drifting(demo):
 def test_demo_shopper_effect_check_finds_the_harsh_shopper(demo):
     check = edition_check(edition=demo)
 
-    assert check["shoppers"][0]["code"] == "TQ-07"
+    assert check["shoppers"][0]["code"] == "terrain-qualite/TQ-07"
     assert check["shoppers"][0]["effect"] < -0.5
