@@ -41,6 +41,7 @@ def edition_flags(edition: Edition) -> dict[int, dict[str, str]]:
         "score",
         "comment",
         "shopper",
+        "agency__slug",
     )
     observations = [
         anomalies.Observation(
@@ -53,7 +54,8 @@ def edition_flags(edition: Edition) -> dict[int, dict[str, str]]:
             reached=r[6],
             score=r[7],
             comment=r[8],
-            shopper=r[9],
+            # Shopper codes are each agency's own: the same code at two agencies is two people.
+            shopper=f"{r[10]}/{r[9]}" if r[9] else "",
         )
         for r in rows.iterator(chunk_size=5000)
     ]
