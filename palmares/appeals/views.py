@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from election.models import BrandMembership
+from election.models import BrandMembership, Edition
 from palmares.appeals import selectors
 from palmares.appeals.forms import AgencyAnswerForm, AppealForm
 from palmares.appeals.services import (
@@ -23,6 +23,7 @@ from palmares.appeals.services import (
     AppealNotAllowed,
     appeal_agency_answer,
     appeal_file,
+    appeal_window_open,
     appeal_window_problem,
     attachment_content_type,
 )
@@ -76,7 +77,10 @@ def appeal_new(request: HttpRequest, result_id: int) -> HttpResponse:
 def appeal_list(request: HttpRequest) -> HttpResponse:
     _require_member(request)
     appeals = list(selectors.appeals_for_member(user=request.user))
-    return render(request, "palmares/appeals/list.html", {"appeals": appeals})
+    # The periods open now for the user's brands, with their deadlines (issue 19: the page gives dates).
+    editions = Edition.objects.filter(categories__entries__brand__memberships__user=request.user).distinct()
+    windows = [e for e in editions.order_by("-year", "country") if appeal_window_open(edition=e)]
+    return render(request, "palmares/appeals/list.html", {"appeals": appeals, "windows": windows})
 
 
 @login_required

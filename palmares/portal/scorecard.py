@@ -71,7 +71,7 @@ def results_visible(*, entry: Entry) -> bool:
 # -- the scorecard -----------------------------------------------------------------------------
 
 # Bump when the card's shape changes, so that cached cards are not reused.
-CARD_VERSION = 2
+CARD_VERSION = 3
 # An upper bound on how long a card may lag behind a change that bypasses the version stamps
 # below (e.g. the previous edition's release); every change of results moves the stamps at once.
 CARD_CACHE_SECONDS = 300
@@ -143,12 +143,16 @@ def scorecard_for(*, entry: Entry) -> dict[str, Any]:
       was not scored remove 0 from k), then multiplied by the channel's normalised weight
       ``weight[c] / Σ weight`` over the entry's scored channels (channels with a counted test).
       Unreached tests score 0 on every criterion at once; they show in the reach rate instead.
+    - *Points earned* by criterion k, the same way: ``20 × w_k × p_k/2 / Σ_K w`` per counted reached
+      test, averaged over the channel's reached tests, times the channel's normalised weight (a
+      criterion's points earned and lost add up to its share of the reached tests' scores).
     - *Costing the most*: the three criteria with the most points lost (above 0), ties broken by the
       rule book's channel order then grid position.
-    - *Strongest*: among criteria scored at least once and not already among the costliest, the
-      three with the fewest points lost; ties broken by the higher mean points, then by the larger
-      share of the overall score at stake (normalised channel weight × criterion weight / Σ grid
-      weights of the channel), then channel order and grid position.
+    - *Strongest*: among criteria not already among the costliest, the three that earned the most
+      points of the overall score (above 0): both measures are weighted by the channel's weight in the
+      overall score, so a low-weight channel does not rank first for losing little, and a criterion
+      that weighs nothing or was never scored (it earns 0) is never listed as strong. Ties broken by
+      channel order then grid position.
     """
     from scoring import engine  # noqa: PLC0415 -- engine loads pandas: kept out of the web processes' start-up
 
@@ -436,11 +440,11 @@ def _criteria(
         total = sum(weights[(t["channel"], k)] for k in scored)
         for k, p in scored.items():
             w = weights[(t["channel"], k)]
-            long_rows.append((t["channel"], k, p, 20.0 * w * (2 - p) / 2 / total))
-    own = pd.DataFrame(long_rows, columns=["channel", "code", "points", "loss"])
+            long_rows.append((t["channel"], k, p, 20.0 * w * (2 - p) / 2 / total, 20.0 * w * p / 2 / total))
+    own = pd.DataFrame(long_rows, columns=["channel", "code", "points", "loss", "gain"])
     own_stats: dict[tuple[str, str], dict[str, float]] = (
         own.groupby(["channel", "code"], sort=False)
-        .agg(mean=("points", "mean"), n=("points", "size"), loss=("loss", "sum"))
+        .agg(mean=("points", "mean"), n=("points", "size"), loss=("loss", "sum"), gain=("gain", "sum"))
         .to_dict("index")
         if len(own)
         else {}
@@ -456,6 +460,7 @@ def _criteria(
             stat = own_stats.get(key)
             n_reached = reached_per_channel.get(c, 0)
             lost = float(stat["loss"]) / n_reached * channel_weight[c] if stat is not None and n_reached else 0.0
+            earned = float(stat["gain"]) / n_reached * channel_weight[c] if stat is not None and n_reached else 0.0
             rows.append(
                 {
                     "channel": c,
@@ -468,6 +473,7 @@ def _criteria(
                     "mean_points": float(stat["mean"]) if stat is not None else None,
                     "category_mean": peer_means.get(key),
                     "points_lost": lost,
+                    "points_earned": earned,
                     "at_stake": channel_weight[c] * crit["weight"] / grid_total * 20.0,
                 }
             )
@@ -520,16 +526,8 @@ def _costliest(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _strongest(criteria: list[dict[str, Any]], costliest: list[dict[str, Any]]) -> list[dict[str, Any]]:
     taken = {(c["channel"], c["code"]) for c in costliest}
-    candidates = [c for c in criteria if c["times_scored"] and (c["channel"], c["code"]) not in taken]
-    candidates.sort(
-        key=lambda c: (
-            _r9(c["points_lost"]),
-            -_r9(c["mean_points"]),
-            -_r9(c["at_stake"]),
-            _order(c["channel"]),
-            c["position"],
-        )
-    )
+    candidates = [c for c in criteria if _r9(c["points_earned"]) > 0 and (c["channel"], c["code"]) not in taken]
+    candidates.sort(key=lambda c: (-_r9(c["points_earned"]), _order(c["channel"]), c["position"]))
     return candidates[:HIGHLIGHTS]
 
 

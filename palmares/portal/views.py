@@ -14,6 +14,7 @@ per-client limit the client itself is told to wait (429 with Retry-After).
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -29,7 +30,10 @@ from django.utils.translation import ngettext
 from common import throttling
 from common.permissions import is_brand_member, is_edition_auditor, is_organiser
 from common.throttling import parse_rate
+from election.models import BrandMembership
+from palmares.appeals.selectors import appeals_for_member
 from palmares.certificates.selectors import certificates_for
+from palmares.models import Appeal
 from palmares.portal import services as reports
 from palmares.portal.scorecard import portal_entries, results_visible, scorecard_cached, scorecard_entry
 
@@ -160,8 +164,21 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     ]
     # A laureate's members reach their certificates (PDF and verification page) from here.
     certificates = list(certificates_for(user=request.user, include_revoked=True))
+    # The brand's appeals and their answers are one link away (issue 19).
+    appeal_states = list(appeals_for_member(user=request.user).values_list("status", flat=True))
+    opened = sum(1 for state in appeal_states if state == Appeal.Status.OPEN)
     return render(
-        request, "palmares/portal/home.html", {"entries": rows, "page_obj": page, "certificates": certificates}
+        request,
+        "palmares/portal/home.html",
+        {
+            "entries": rows,
+            "page_obj": page,
+            "certificates": certificates,
+            "appeals_total": len(appeal_states),
+            "appeals_open": opened,
+            "appeals_decided": len(appeal_states) - opened,
+            "is_member": BrandMembership.objects.filter(user=request.user).exists(),
+        },
     )
 
 
@@ -172,6 +189,34 @@ def _entry_or_404(request: HttpRequest, entry_id: int):
     return entry
 
 
+# The tests list's score bands (/20): [low, high), the last one closed at 20.
+SCORE_BANDS = {"0-5": (0, 5), "5-10": (5, 10), "10-15": (10, 15), "15-20": (15, 20)}
+
+
+def _test_filters(request: HttpRequest, card: dict) -> dict[str, str]:
+    """The tests list's filters from the query string; an unknown value filters nothing."""
+    channel = request.GET.get("channel") or ""
+    reached = request.GET.get("reached") or ""
+    band = request.GET.get("band") or ""
+    return {
+        "channel": channel if channel in {ch["channel"] for ch in card["channels"]} else "",
+        "reached": reached if reached in {"yes", "no"} else "",
+        "band": band if band in SCORE_BANDS else "",
+    }
+
+
+def _test_matches(test: dict, filters: dict[str, str]) -> bool:
+    if filters["channel"] and test["channel"] != filters["channel"]:
+        return False
+    if filters["reached"] and test["reached"] != (filters["reached"] == "yes"):
+        return False
+    if filters["band"]:
+        low, high = SCORE_BANDS[filters["band"]]
+        score = test["score"]
+        return low <= score < high or (high == 20 and score == 20)
+    return True
+
+
 @login_required
 def scorecard(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = _entry_or_404(request, entry_id)
@@ -179,13 +224,17 @@ def scorecard(request: HttpRequest, entry_id: int) -> HttpResponse:
     context = {"entry": entry, "card": None, "preview": False}
     if released or is_organiser(request.user):
         card = scorecard_cached(entry=entry)
-        channel = request.GET.get("channel") or ""
-        tests = [t for t in card["tests"] if t["channel"] == channel] if channel else card["tests"]
+        filters = _test_filters(request, card)
+        tests = [t for t in card["tests"] if _test_matches(t, filters)]
         context.update(
             card=card,
             tests=tests,
             tests_page=Paginator(tests, TESTS_PAGE_SIZE).get_page(request.GET.get("tests_page")),
-            channel_filter=channel,
+            channel_filter=filters["channel"],
+            reached_filter=filters["reached"],
+            band_filter=filters["band"],
+            score_bands=[{"key": key, "low": low, "high": high} for key, (low, high) in SCORE_BANDS.items()],
+            filter_query=urlencode({k: v for k, v in filters.items() if v}),
             preview=not released,
             pdf=False,
         )
