@@ -162,6 +162,10 @@ IMPORT_TIME_LIMIT = int(env("IMPORT_TIME_LIMIT", "1800"))
 IMPORT_STALE_MARGIN = 120
 IMPORT_QUEUE_GRACE = 30
 IMPORT_REQUEUE_AFTER = 3600
+# A running import touches its job every IMPORT_HEARTBEAT_SECONDS; the sweep fails a running job whose
+# last heartbeat is older than IMPORT_HEARTBEAT_STALE (its worker was killed), well before the time limit.
+IMPORT_HEARTBEAT_SECONDS = float(env("IMPORT_HEARTBEAT_SECONDS", "30"))
+IMPORT_HEARTBEAT_STALE = 3 * IMPORT_HEARTBEAT_SECONDS
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

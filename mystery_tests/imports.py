@@ -11,6 +11,7 @@ import ctypes
 import datetime as dt
 import gc
 import logging
+import threading
 
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
@@ -19,8 +20,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import Error as DatabaseError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -141,6 +143,53 @@ def _release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+class ImportAbandoned(Exception):
+    """The job is no longer this task's (the sweep failed it meanwhile): nothing is stored."""
+
+
+class Heartbeat:
+    """Touches the running job's ``heartbeat_at`` every IMPORT_HEARTBEAT_SECONDS while the task works.
+
+    It beats from a thread of its own, on its own database connection: the import's write
+    transaction does not hide the beats, and a task busy in one long call still beats. A worker
+    killed (``kill -9``, out of memory) stops beating, and the sweep fails the job once its last beat
+    is older than IMPORT_HEARTBEAT_STALE seconds, long before the task's time limit."""
+
+    def __init__(self, job: ImportJob) -> None:
+        self.job_id, self.started_at = job.pk, job.started_at
+        self.interval = float(settings.IMPORT_HEARTBEAT_SECONDS)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"import-{job.pk}-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def beat(self) -> bool:
+        """One beat; False once the job is no longer this run's (ended, or failed by the sweep)."""
+        return bool(
+            ImportJob.objects.filter(
+                pk=self.job_id, status=ImportJob.Status.RUNNING, started_at=self.started_at
+            ).update(heartbeat_at=timezone.now())
+        )
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    if not self.beat():
+                        return
+                except DatabaseError:  # e.g. PostgreSQL restarted: the next beat reconnects
+                    logger.warning("Import %s: the heartbeat could not be written.", self.job_id, exc_info=True)
+                    connections.close_all()
+        finally:
+            connections.close_all()  # this thread's connections only (Django's are per thread)
+
+
 def import_run(*, job_id: int) -> ImportJob | None:
     """Parses, validates and stores one import, all or nothing; a re-delivered finished job is left alone.
 
@@ -148,18 +197,25 @@ def import_run(*, job_id: int) -> ImportJob | None:
     a delivery counts as an attempt (one that killed the worker included), past MAX_ATTEMPTS the job
     is failed without reading the file again, and any exception fails it (nothing was stored: the
     service writes in one transaction). Only when the database itself cannot record the failure does
-    the job stay ``running``, for ``sweep_stale_imports`` to end it."""
+    the job stay ``running``, for ``sweep_stale_imports`` to end it. While it runs, a ``Heartbeat``
+    shows the job alive; a delivery of a job the sweep has already failed (Celery re-delivers the
+    message of a killed worker: acks_late) does nothing."""
     job = ImportJob.objects.select_related("campaign__edition", "campaign__agency", "uploaded_by").filter(pk=job_id)
     job = job.first()
     if job is None or job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED):
         return job
     claimed = ImportJob.objects.filter(
         pk=job.pk, status__in=(ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
-    ).update(status=ImportJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1)
+    ).update(
+        status=ImportJob.Status.RUNNING,
+        started_at=(now := timezone.now()),
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+    )
     if not claimed:  # finished meanwhile
         job.refresh_from_db()
         return job
-    job.refresh_from_db(fields=["status", "started_at", "attempts"])
+    job.refresh_from_db(fields=["status", "started_at", "heartbeat_at", "attempts"])
     if job.attempts > MAX_ATTEMPTS:
         return _fail(
             job,
@@ -175,7 +231,12 @@ def import_run(*, job_id: int) -> ImportJob | None:
             ],
         )
     try:
-        return _run(job)
+        with Heartbeat(job):
+            return _run(job)
+    except ImportAbandoned:
+        logger.warning("Import %s was failed by the sweep while it ran; nothing was stored.", job.pk)
+        job.refresh_from_db()
+        return job
     except Exception as exc:  # noqa: BLE001 - every failure must end the job, with its reason
         logger.exception("Import %s failed.", job.pk)
         return _fail_after(job, exc)
@@ -257,9 +318,30 @@ def _run(job: ImportJob) -> ImportJob:
         if not transaction.get_connection().in_atomic_block:
             ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
+    def succeed(counts: dict) -> None:
+        # In the upload's transaction: the results and the job's success commit together, and only if
+        # the job is still this run's (the sweep fails a job whose heartbeat stopped; its failure wins).
+        done = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING, started_at=job.started_at).update(
+            status=ImportJob.Status.SUCCEEDED,
+            rows_done=total,
+            created=counts.get("created", 0),
+            updated=counts.get("updated", 0),
+            unchanged=counts.get("unchanged", 0),
+            errors=[],
+            errors_omitted=0,
+            finished_at=timezone.now(),
+        )
+        if not done:
+            raise ImportAbandoned(job.pk)
+
     try:
-        counts = services.results_upload(
-            campaign=campaign, items=items, user=job.uploaded_by, progress=progress, import_job=job
+        services.results_upload(
+            campaign=campaign,
+            items=items,
+            user=job.uploaded_by,
+            progress=progress,
+            import_job=job,
+            before_commit=succeed,
         )
     except services.ResultsInvalid as exc:
         listed = sorted_errors(service_errors(exc.errors, item_rows, items), columns)
@@ -267,16 +349,10 @@ def _run(job: ImportJob) -> ImportJob:
         return _fail(job, listed)
     except services.CampaignLocked as exc:
         return _fail(job, [cell_error(1, None, str(exc))])
-    return _finish(
-        job,
-        status=ImportJob.Status.SUCCEEDED,
-        rows_done=total,
-        created=counts.get("created", 0),
-        updated=counts.get("updated", 0),
-        unchanged=counts.get("unchanged", 0),
-        errors=[],
-        errors_omitted=0,
-    )
+    job.refresh_from_db()
+    with contextlib.suppress(Exception):  # progress is a hint: a cache that is down changes nothing
+        cache.delete(progress_key(job.pk))
+    return job
 
 
 def sweep_stale_imports(*, now: dt.datetime | None = None) -> dict[str, list[int]]:
@@ -285,8 +361,9 @@ def sweep_stale_imports(*, now: dt.datetime | None = None) -> dict[str, list[int
     - pending and never handed to the broker (it was down at upload) for IMPORT_QUEUE_GRACE seconds,
       or handed to it longer than IMPORT_REQUEUE_AFTER ago (the message was lost): queued again,
       unless it already used its MAX_ATTEMPTS, then failed;
-    - running since longer than the task's hard time limit (the worker was killed, or the database
-      could not record the end): failed with the reason.
+    - running with no heartbeat for IMPORT_HEARTBEAT_STALE seconds (the worker was killed: ``kill -9``,
+      out of memory), or since longer than the task's hard time limit (the database could not record
+      the end): failed with the reason. A later delivery of its message finds it failed and does nothing.
     Each change is a conditional update, so a job that ends meanwhile is left as it ended."""
     now = now or timezone.now()
     report: dict[str, list[int]] = {"queued": [], "failed": []}
@@ -304,7 +381,11 @@ def sweep_stale_imports(*, now: dt.datetime | None = None) -> dict[str, list[int
         elif enqueue_import(job.pk):
             report["queued"].append(job.pk)
     deadline = now - dt.timedelta(seconds=settings.IMPORT_TIME_LIMIT + settings.IMPORT_STALE_MARGIN)
-    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING, started_at__lt=deadline).order_by("pk"):
+    silent = now - dt.timedelta(seconds=settings.IMPORT_HEARTBEAT_STALE)
+    running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING).annotate(
+        last_beat=Coalesce("heartbeat_at", "started_at")
+    )
+    for job in running.filter(Q(started_at__lt=deadline) | Q(last_beat__lt=silent)).order_by("pk"):
         message = _(
             "The import stopped before finishing (the import worker ended while reading or storing the file); "
             "nothing was stored. Upload the file again."
@@ -317,8 +398,10 @@ def sweep_stale_imports(*, now: dt.datetime | None = None) -> dict[str, list[int
 
 
 def _fail_if(job: ImportJob, status: str, message: str) -> bool:
-    """Fails ``job`` only if it is still as the sweep saw it (same status, same start)."""
-    done = ImportJob.objects.filter(pk=job.pk, status=status, started_at=job.started_at).update(
+    """Fails ``job`` only if it is still as the sweep saw it (same status, same start, no new heartbeat)."""
+    done = ImportJob.objects.filter(
+        pk=job.pk, status=status, started_at=job.started_at, heartbeat_at=job.heartbeat_at
+    ).update(
         status=ImportJob.Status.FAILED,
         errors=[job_error(message)],
         errors_omitted=0,

@@ -87,6 +87,7 @@ def results_upload(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
     import_job: ImportJob | None = None,
+    before_commit: Callable[[dict], None] | None = None,
 ) -> dict:
     """Store a batch of test results for ``campaign``, all or nothing (API.md "A test result").
 
@@ -96,6 +97,9 @@ def results_upload(
     ``CampaignLocked`` when the campaign refuses results, ``ResultsInvalid`` listing every problem
     otherwise. Idempotent: results are keyed by (agency, external_id); the same content again is
     unchanged, different content replaces the stored version (kept in the history, exclusion kept).
+    ``before_commit`` is called with the counts inside the write transaction, last: what it writes
+    commits with the results, and an exception it raises stores nothing (a file import records its
+    success there, or finds the job already failed by the sweep).
     """
     reason = campaign_lock_reason(campaign)
     if reason:
@@ -121,6 +125,8 @@ def results_upload(
             if plan.category_ids:
                 inputs_changed.send(sender=TestResult, category_ids=plan.category_ids, reason="results uploaded")
             counts = {**plan.counts(), "receipt": _receipt(campaign, cleaned, user, import_job)}
+            if before_commit is not None:
+                before_commit(counts)
     if progress is not None:
         progress(len(items))
     return counts
