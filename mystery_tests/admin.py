@@ -8,24 +8,29 @@ of every change exactly as they do from the API.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, override
 
 from common.display import format_score
 from election.admin import EntryColumnsMixin
 from election.channels import Channel
 from election.models import Category, Edition, Entry
 
-from . import exports, review, selectors, services
-from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, ResultEvent, TestResult
+from . import exports, fieldwork, review, selectors, services
+from .anomaly_flags import FieldworkFlagFilter, FieldworkFlagsColumn
+from .calibration_admin import CalibrationRoundAdmin  # noqa: F401  (importing it registers its admin)
+from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, TestResult
 from .progress import progress_table
 from .provenance_admin import receipt_html  # importing it also registers the upload receipts' admin
+from .review_admin import ScoreBandFilter, UnreachedWaitFilter, criterion_labels, history_html, number_html, points_html
 
 
 # -- agencies ---------------------------------------------------------------------------------
@@ -70,12 +75,30 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ["status", "edition", "agency"]
     list_select_related = ["edition", "agency"]
     search_fields = ["agency__name", "edition__name"]
-    filter_horizontal = ["categories"]
-    readonly_fields = ["progress_link", "created_at"]
-    fields = ["edition", "agency", ("starts_on", "ends_on"), "status", "categories", "progress_link", "created_at"]
+    readonly_fields = ["progress_link", "balance_link", "created_at"]
+    fields = [
+        "edition",
+        "agency",
+        ("starts_on", "ends_on"),
+        "status",
+        "categories",
+        ("progress_link", "balance_link"),
+        "created_at",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_results_count=Count("results"))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Boxes to tick rather than Django's two-list selector (whose search icon carries an aria-label
+        # axe refuses, and which is cramped on a tablet); each category named with its edition's year.
+        if db_field.name == "categories":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+            kwargs["queryset"] = Category.objects.select_related("edition").order_by("-edition__year", "name")
+            formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+            formfield.label_from_instance = lambda c: f"{c.name} ({c.edition.year})"
+            return formfield
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_urls(self):
         urls = [
@@ -83,7 +106,12 @@ class CampaignAdmin(admin.ModelAdmin):
                 "<int:pk>/progress/",
                 self.admin_site.admin_view(self.progress_view),
                 name="mystery_tests_campaign_progress",
-            )
+            ),
+            path(
+                "<int:pk>/balance/",
+                self.admin_site.admin_view(self.balance_view),
+                name="mystery_tests_campaign_balance",
+            ),
         ]
         return urls + super().get_urls()
 
@@ -97,6 +125,52 @@ class CampaignAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:mystery_tests_campaign_progress", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Progress against quotas"))
+
+    @admin.display(description=_("fieldwork balance"))
+    def balance_link(self, obj: Campaign) -> str:
+        if not obj.pk:
+            return "—"
+        url = reverse("admin:mystery_tests_campaign_balance", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Balance of the fieldwork"))
+
+    def balance_view(self, request, pk: int):
+        """Issue 20: the balance actually achieved per entry and channel (tests per week, weekday, slot,
+        scenario and shopper), with the entries that break the plan first."""
+        campaign = self.get_object(request, str(pk))
+        if campaign is None or not self.has_view_permission(request, campaign):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, str(pk))
+        found = fieldwork.campaign_balance(campaign)
+        labels = fieldwork.balance_problem_labels()
+        rows = []
+        for line in found["lines"]:
+            b = line["balance"]
+            rows.append(
+                {
+                    "entry": line["entry"],
+                    "channel": Channel(b.channel).label,
+                    "total": b.total,
+                    "weeks": [b.weeks.get(k, 0) for k in found["weeks"]],
+                    "weekdays": [b.weekdays.get(d, 0) for d in range(7)],
+                    "slots": [b.slots.get(s, 0) for s in found["slots"]],
+                    "scenarios": [b.scenarios.get(s, 0) for s in found["scenarios"]],
+                    "shoppers": sorted(b.shoppers.items(), key=lambda kv: (-kv[1], kv[0])),
+                    "problems": [labels[p] for p in b.problems],
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": campaign,
+            "campaign": campaign,
+            "title": _("Fieldwork balance of %(campaign)s") % {"campaign": campaign},
+            "rows": rows,
+            "breaking": [r for r in rows if r["problems"]],
+            "weeks": found["weeks"],
+            "slots": found["slots"],
+            "scenarios": found["scenarios"],
+            "share": f"{(campaign.edition.max_shopper_share * 100).normalize():f} %",
+        }
+        return TemplateResponse(request, "admin/mystery_tests/campaign/balance.html", context)
 
     def progress_view(self, request, pk: int):
         campaign = self.get_object(request, str(pk))
@@ -199,41 +273,6 @@ class ReasonForm(forms.Form):
     )
 
 
-class OptionalReasonForm(ReasonForm):
-    reason = forms.CharField(
-        label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        max_length=2000,
-        required=False,
-        help_text=_("Optional; kept in each test's history, with your name and the time."),
-    )
-
-
-class ResultEventInline(admin.TabularInline):
-    model = ResultEvent
-    fields = ["at", "kind", "user", "reason", "replaced_version", "fingerprint"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name = _("history entry")
-    verbose_name_plural = _("history (replacements, exclusions, restores)")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("replaced version"))
-    def replaced_version(self, event: ResultEvent) -> str:
-        if not event.data:
-            return "—"
-        return format_html_join(", ", "{}: {}", ((k, v) for k, v in sorted(event.data.items())))
-
-
 class EditionFilter(admin.SimpleListFilter):
     title = _("edition")
     parameter_name = "edition"
@@ -284,7 +323,7 @@ class EntryFilter(admin.SimpleListFilter):
 
 
 @admin.register(TestResult)
-class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
+class TestResultAdmin(FieldworkFlagsColumn, EntryColumnsMixin, admin.ModelAdmin):
     list_display = [
         "external_id",
         "agency",
@@ -296,6 +335,7 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
         "score_display",
         "excluded",
         "version",
+        "fieldwork_flags",
     ]
     list_filter = [
         EditionFilter,
@@ -303,6 +343,9 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
         EntryFilter,
         "channel",
         "agency",
+        ScoreBandFilter,
+        UnreachedWaitFilter,
+        FieldworkFlagFilter,
         "excluded",
     ]
     list_select_related = ["agency", "entry__brand", "entry__category"]
@@ -310,13 +353,16 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
     ordering = ["-id"]
     show_full_result_count = False
     actions = ["exclude_results", "restore_results", "export_results_csv", "export_results_xlsx"]
-    inlines = [ResultEventInline]
     change_form_template = "admin/mystery_tests/testresult/change_form.html"
     fieldsets = [
         (None, {"fields": ["external_id", "agency", "campaign", "entry", "channel", "performed_at", "version"]}),
-        (_("Measure"), {"fields": ["reached", "wait_seconds", "response_hours", "points_table", "score", "comment"]}),
+        (
+            _("Measure"),
+            {"fields": ["reached", "wait_display", "response_display", "points_table", "score_display", "comment"]},
+        ),
         (_("Review"), {"fields": ["excluded", "exclusion_reason", "excluded_at", "excluded_by"]}),
         (_("Record"), {"fields": ["created_at", "updated_at", "fingerprint"]}),
+        (capfirst(_("history (replacements, exclusions, restores)")), {"fields": ["history_table"]}),
     ]
     readonly_fields = [
         "external_id",
@@ -327,10 +373,10 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
         "performed_at",
         "version",
         "reached",
-        "wait_seconds",
-        "response_hours",
+        "wait_display",
+        "response_display",
         "points_table",
-        "score",
+        "score_display",
         "comment",
         "excluded",
         "exclusion_reason",
@@ -339,6 +385,7 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
         "created_at",
         "updated_at",
         "fingerprint",
+        "history_table",
     ]
 
     def get_queryset(self, request):
@@ -366,14 +413,26 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
     def score_display(self, obj: TestResult) -> str:
         return format_score(obj.score)
 
+    @admin.display(description=_("waiting time (s)"))
+    def wait_display(self, obj: TestResult) -> str:
+        return number_html(obj.wait_seconds)
+
+    @admin.display(description=_("response time (h)"))
+    def response_display(self, obj: TestResult) -> str:
+        return number_html(obj.response_hours)
+
+    def _labels(self, obj: TestResult) -> dict[str, str]:
+        if not hasattr(obj, "_criterion_labels"):
+            obj._criterion_labels = criterion_labels(obj.campaign.edition_id, obj.channel)
+        return obj._criterion_labels
+
     @admin.display(description=_("points"))
     def points_table(self, obj: TestResult) -> str:
-        if not obj.scores:
-            return "—"
-        return format_html(
-            "<table><tbody>{}</tbody></table>",
-            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", sorted(obj.scores.items())),
-        )
+        return points_html(obj.scores, self._labels(obj))
+
+    @admin.display(description=_("events"))
+    def history_table(self, obj: TestResult) -> str:
+        return history_html(obj, self._labels(obj))
 
     def render_change_form(self, request, context, *args, **kwargs):
         context["can_review"] = self.has_review_permission(request)
@@ -407,6 +466,7 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
             action="exclude_results",
             title=_("Exclude tests"),
             run=lambda ids, reason: review.results_exclude(result_ids=ids, user=request.user, reason=reason),
+            logged=["excluded", "exclusion_reason"],
             done=lambda n: ngettext("%(n)d test excluded.", "%(n)d tests excluded.", n) % {"n": n},
             nothing=_("The selected tests are already excluded."),
         )
@@ -416,15 +476,16 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
         return self._review(
             request,
             queryset.filter(excluded=True),
-            form_class=OptionalReasonForm,
+            form_class=ReasonForm,
             action="restore_results",
             title=_("Restore tests"),
             run=lambda ids, reason: review.results_restore(result_ids=ids, user=request.user, reason=reason),
+            logged=["excluded"],
             done=lambda n: ngettext("%(n)d test restored.", "%(n)d tests restored.", n) % {"n": n},
             nothing=_("None of the selected tests is excluded."),
         )
 
-    def _review(self, request, queryset, *, form_class, action, title, run, done, nothing):
+    def _review(self, request, queryset, *, form_class, action, title, run, done, nothing, logged):
         """The intermediate page of an action: asks the reason, then calls the review service."""
         if not queryset.exists():
             self.message_user(request, nothing, messages.WARNING)
@@ -437,6 +498,7 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
             except review.ReviewRefused as exc:
                 self.message_user(request, exc.message, messages.ERROR)
                 return None
+            self._log(request, changed, logged)
             self.message_user(request, done(len(changed)), messages.SUCCESS)
             return None
         shown = list(queryset.select_related("agency", "entry__brand", "entry__category")[:50])
@@ -454,6 +516,20 @@ class TestResultAdmin(EntryColumnsMixin, admin.ModelAdmin):
             "media": self.media,
         }
         return TemplateResponse(request, "admin/mystery_tests/testresult/review.html", context)
+
+    def _log(self, request, results: list[TestResult], fields: list[str]) -> None:
+        """Each changed test in the admin's history (LogEntry), as Django writes its own changes: the
+        changed fields' names untranslated, translated when the history is read."""
+        if not results:
+            return
+        with override(None):
+            names = [str(TestResult._meta.get_field(name).verbose_name) for name in fields]
+        LogEntry.objects.log_actions(
+            request.user.pk,
+            TestResult.objects.filter(pk__in=[r.pk for r in results]),
+            CHANGE,
+            change_message=[{"changed": {"fields": names}}],
+        )
 
 
 # -- file imports ---------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from mystery_tests import review
 from mystery_tests.models import Criterion, ImportJob, TestResult
-from tests import factories
-from tests.imports_support import iworld, json_item, upload_results  # noqa: F401  (fixtures)
+from tests.support import factories
+from tests.support.imports import iworld, json_item, upload_results  # noqa: F401  (fixtures)
 
 CHANGELIST = "/admin/mystery_tests/testresult/"
 
@@ -147,7 +147,7 @@ def test_admin_restore_action_restores(iworld, admin_client_):
             ACTION_CHECKBOX_NAME: [r.pk for r in results],
             "index": 0,
             "apply": "1",
-            "reason": "",
+            "reason": "Vérifié avec l'agence",
         },
     )
 

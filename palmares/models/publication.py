@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from election.models import Edition
@@ -52,7 +53,8 @@ class Publication(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.edition} @ {self.goes_live_at:%Y-%m-%d %H:%M}"
+        # The reader's date format (issue 18: no ISO date on the console's screens).
+        return f"{self.edition} — {formats.localize(timezone.localtime(self.goes_live_at))}"
 
 
 class PublishedTree(models.Model):
