@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import admin
@@ -40,11 +41,12 @@ handler500 = "common.api.exceptions.server_error"
 PUBLIC_MEDIA_FOLDERS = ("brands",)
 
 if settings.DEBUG and not re.match(r"^[a-z][a-z0-9+.-]*://", settings.MEDIA_URL):
-    folders = "|".join(re.escape(folder) for folder in PUBLIC_MEDIA_FOLDERS)
+    # Each folder is its own document root: a path climbing out of it ("brands/../signing/…") is refused.
     urlpatterns += [
         re_path(
-            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>(?:{folders})/.+)$",
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}{re.escape(folder)}/(?P<path>.+)$",
             serve,
-            {"document_root": settings.MEDIA_ROOT},
+            {"document_root": Path(settings.MEDIA_ROOT) / folder},
         )
+        for folder in PUBLIC_MEDIA_FOLDERS
     ]

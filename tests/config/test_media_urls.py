@@ -55,6 +55,20 @@ def test_private_media_with_debug_on_is_not_served(settings, client, db, debug_u
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("climb", ["brands/../signing/ed25519.pem", "brands/%2e%2e/signing/ed25519.pem"])
+def test_signing_key_reached_from_a_public_folder_with_debug_on_is_not_served(settings, client, db, debug_urls, climb):
+    # Arrange
+    settings.SIGNING_KEY = ""
+    provenance._development_pem()
+
+    # Act
+    response = client.get(f"{settings.MEDIA_URL}{climb}")
+
+    # Assert: Django's answer to a path leaving its folder (SuspiciousFileOperation), nothing served
+    assert response.status_code == 400
+    assert b"PRIVATE KEY" not in response.content
+
+
 def test_brand_logo_with_debug_on_is_served(settings, client, db, debug_urls):
     # Arrange
     _media_file(settings, "brands/logo.png", b"logo bytes")
