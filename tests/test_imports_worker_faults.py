@@ -4,8 +4,9 @@ worker and a Redis of the test's own on the pytest PostgreSQL database:
 
 1. a poison XLSX (a header, a cell in column XFD, one in row 1,048,576) fails with its reason and
    the same worker, still up, runs the next import;
-2. the worker killed (SIGKILL) while an import reads its file: the job, left ``running``, is failed
-   by the sweep once its time is past, and nothing is stored;
+2. the worker killed (SIGKILL) while an import reads its file: the job, which kept beating while the
+   task was busy, stops beating and is failed by the sweep within seconds (not after the task's time
+   limit); nothing is stored, and a re-delivery of its message leaves it failed;
 3. the worker's database session ended inside the import's write transaction (as a PostgreSQL
    restart does): the job is failed with the reason, recorded on a new connection, nothing stored;
 4. Redis down at upload: the agency gets its 202 and a ``pending`` import; Redis back, the beat's
@@ -24,16 +25,14 @@ import openpyxl
 import pytest
 import requests
 from celery import Celery
-from django.conf import settings
 from django.db import connection
 from django.db.models import F
-from django.utils import timezone
 
 from mystery_tests import imports
 from mystery_tests.models import ImportJob, TestResult
 from mystery_tests.services import agency_api_token
-from tests.imports_support import HEADER, csv_bytes, iworld, row  # noqa: F401  (fixture)
-from tests.workers import RedisServer, free_port, gunicorn, process_env, services_only, wait_until, worker
+from tests.support.imports import HEADER, csv_bytes, iworld, row  # noqa: F401  (fixture)
+from tests.support.workers import RedisServer, gunicorn, process_env, services_only, wait_until, worker
 
 pytestmark = [*services_only, pytest.mark.django_db(transaction=True)]
 
@@ -63,9 +62,14 @@ def _status(job_id: int) -> str:
 
 def _send(broker: str, task: str) -> None:
     """Queues ``task`` by name, as the beat does."""
+    _send_args(broker, task, [])
+
+
+def _send_args(broker: str, task: str, args: list) -> None:
+    """Queues ``task`` by name with ``args`` (as a re-delivery of its message does)."""
     client = Celery(broker=broker)
     try:
-        client.send_task(task)
+        client.send_task(task, args=args)
     finally:
         client.close()
 
@@ -78,7 +82,7 @@ def test_worker_survives_a_poison_xlsx_and_runs_the_next_import(iworld, tmp_path
     env = process_env(REDIS_URL=redis.url)
     try:
         with (
-            gunicorn(port=free_port(), env=env, log=tmp_path / "server.log") as base,
+            gunicorn(env=env, log=tmp_path / "server.log") as base,
             worker(env=env, log=tmp_path / "worker.log") as process,
         ):
             # Act
@@ -99,41 +103,54 @@ def test_worker_survives_a_poison_xlsx_and_runs_the_next_import(iworld, tmp_path
     assert TestResult.objects.count() == 2
 
 
-def test_worker_killed_during_an_import_the_sweep_fails_the_job(iworld, tmp_path):
-    # Arrange
+def test_worker_killed_during_an_import_the_sweep_fails_the_job(iworld, tmp_path, settings):
+    # Arrange: heartbeats every second (the sweep fails a job silent for 3 s), a worker slowed while reading
+    settings.IMPORT_HEARTBEAT_SECONDS, settings.IMPORT_HEARTBEAT_STALE = 1, 3
     token, _created = agency_api_token(agency=iworld.agency_a)
     marker = tmp_path / "reading"
     redis = RedisServer()
     redis.start()
-    env = process_env(REDIS_URL=redis.url)
+    env = process_env(REDIS_URL=redis.url, IMPORT_HEARTBEAT_SECONDS="1")
     slow_env = {**env, "IMPORT_SLOW_MARKER": str(marker), "IMPORT_SLOW_SECONDS": "120"}
     try:
-        with (
-            gunicorn(port=free_port(), env=env, log=tmp_path / "server.log") as base,
-            worker(app="tests.slow_import_worker_app", env=slow_env, log=tmp_path / "slow.log") as slow,
-        ):
-            # Act
-            response = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(1)]))
-            reached = wait_until(marker.exists, timeout=120)
-            slow.send_signal(signal.SIGKILL)
-            slow.wait(timeout=20)
+        with gunicorn(env=env, log=tmp_path / "server.log") as base:
+            with worker(app="tests.support.slow_import_worker_app", env=slow_env, log=tmp_path / "slow.log") as slow:
+                # Act
+                response = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(1)]))
+                job_id = response.json()["id"]
+                reached = wait_until(marker.exists, timeout=120)
+                started = ImportJob.objects.values_list("started_at", flat=True).get(pk=job_id)
+                # The task sleeps in one call, yet its job keeps beating: the sweep leaves it alone.
+                beating = wait_until(
+                    lambda: ImportJob.objects.get(pk=job_id).heartbeat_at > started + dt.timedelta(seconds=2),
+                    timeout=60,
+                )
+                while_alive = imports.sweep_stale_imports()
+                slow.send_signal(signal.SIGKILL)
+                slow.wait(timeout=20)
+            left = _status(job_id)
+            # The beat's ticks: within seconds of the kill, not after the task's 32-minute time limit.
+            swept = wait_until(lambda: job_id in imports.sweep_stale_imports()["failed"], timeout=60, interval=0.5)
+            with worker(env=env, log=tmp_path / "worker.log"):
+                # Celery delivers the killed worker's message again (acks_late); then a new upload.
+                _send_args(redis.url, "mystery_tests.run_import", [job_id, "en"])
+                after = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(2)]))
+                next_ran = wait_until(lambda: _status(after.json()["id"]) == "succeeded", timeout=120)
     finally:
         redis.stop()
-    job_id = response.json()["id"]
-    left = _status(job_id)
-    # The beat's tick once the task's time limit (and the margin) has passed since the job started.
-    later = timezone.now() + dt.timedelta(seconds=settings.IMPORT_TIME_LIMIT + settings.IMPORT_STALE_MARGIN + 1)
-    report = imports.sweep_stale_imports(now=later)
 
     # Assert
     job = ImportJob.objects.get(pk=job_id)
     assert reached, (tmp_path / "slow.log").read_text()
+    assert beating, (tmp_path / "slow.log").read_text()
+    assert while_alive == {"queued": [], "failed": []}
     assert slow.returncode == -signal.SIGKILL
     assert left == "running"
-    assert report == {"queued": [], "failed": [job_id]}
-    assert job.status == "failed"
+    assert swept
+    assert (job.status, job.attempts) == ("failed", 1)
     assert "stopped before finishing" in job.errors[0]["message"]
-    assert TestResult.objects.count() == 0
+    assert next_ran, (tmp_path / "worker.log").read_text()
+    assert list(TestResult.objects.values_list("external_id", flat=True)) == [row(2)["external_id"]]
 
 
 def _terminate_other_backends() -> int:
@@ -156,8 +173,8 @@ def test_worker_database_connection_lost_during_the_write_fails_the_job(iworld, 
     slow_env = {**env, "IMPORT_SLOW_MARKER": str(marker), "IMPORT_SLOW_SECONDS": "3", "IMPORT_SLOW_AT": "write"}
     try:
         with (
-            gunicorn(port=free_port(), env=env, log=tmp_path / "server.log") as base,
-            worker(app="tests.slow_import_worker_app", env=slow_env, log=tmp_path / "slow.log") as process,
+            gunicorn(env=env, log=tmp_path / "server.log") as base,
+            worker(app="tests.support.slow_import_worker_app", env=slow_env, log=tmp_path / "slow.log") as process,
         ):
             # Act
             response = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(1), row(2)]))
@@ -189,7 +206,7 @@ def test_upload_with_redis_down_answers_202_and_the_sweep_runs_the_import(iworld
     env = process_env(REDIS_URL=redis.url, LOG_LEVEL="INFO")
     server_log = tmp_path / "server.log"
     try:
-        with gunicorn(port=free_port(), env=env, log=server_log) as base:
+        with gunicorn(env=env, log=server_log) as base:
             redis.stop()
             # Act
             response = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(1), row(2)]))
