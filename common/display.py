@@ -144,6 +144,13 @@ def country_name(code: str) -> str:
     return str(COUNTRY_NAMES.get(code, code))
 
 
+def localised(label: str, labels: dict[str, str] | None, language: str | None) -> str:
+    """A data label in the reader's language: ``labels[language]`` ("en-gb" reads "en"), else
+    ``label`` (the text in the data's own language), so older data without ``labels`` still reads."""
+    code = (language or "").split("-")[0].lower()
+    return (labels or {}).get(code) or label
+
+
 # -- charts ------------------------------------------------------------------------------------
 
 

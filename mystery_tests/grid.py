@@ -76,9 +76,13 @@ DEFAULT_GRID: dict[str, list[tuple[str, int, str, str]]] = {
 
 
 def default_grid(language: str = "fr") -> dict[str, list[dict]]:
-    """The default grid as {channel: [{"code", "label", "weight"}]}, labels in the edition's language."""
+    """The default grid as {channel: [{"code", "label", "labels", "weight"}]}: ``label`` in the edition's
+    language, ``labels`` in both ({"fr", "en"})."""
     pick = 2 if language == "fr" else 3
     return {
-        channel: [{"code": row[0], "weight": row[1], "label": row[pick]} for row in rows]
+        channel: [
+            {"code": row[0], "weight": row[1], "label": row[pick], "labels": {"fr": row[2], "en": row[3]}}
+            for row in rows
+        ]
         for channel, rows in DEFAULT_GRID.items()
     }

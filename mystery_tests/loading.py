@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
@@ -47,7 +48,7 @@ ITEM_KEYS = {
     "entries": ({"brand", "category", "status"}, {"brand", "category"}),
     "campaigns": ({"agency", "starts_on", "ends_on", "categories"}, {"agency", "starts_on", "ends_on"}),
 }
-GRID_KEYS = ({"code", "label", "weight"}, {"code", "weight"})
+GRID_KEYS = ({"code", "label", "labels", "weight"}, {"code", "weight"})
 # Edition model field → its path in the file, so that a model validation error names the file's key.
 FIELD_PATHS = {
     "threshold": "settings.threshold",
@@ -261,10 +262,8 @@ def _check_grid(c: _Checker, data: dict, edition: Edition | None) -> dict[str, l
     if not c.keys(grid, "grid", set(CHANNELS), set()):
         return {}
     result: dict[str, list[dict]] = {}
-    labels = {
-        ch: {r["code"]: r["label"] for r in rows}
-        for ch, rows in default_grid(edition.language if edition else "fr").items()
-    }
+    language = edition.language if edition else "fr"
+    defaults = {ch: {r["code"]: r for r in rows} for ch, rows in default_grid(language).items()}
     for channel, rows in grid.items():
         if channel not in CHANNELS:
             continue
@@ -280,11 +279,41 @@ def _check_grid(c: _Checker, data: dict, edition: Edition | None) -> dict[str, l
             code = c.slug(row, "code", f"{path}.code")
             weight = c.integer(row["weight"], f"{path}.weight", 1) if "weight" in row else None
             label = c.text(row, "label", f"{path}.label") if "label" in row else None
+            labels = _check_labels(c, row, path) if "labels" in row else None
             if code is None or weight is None or not c.unique(code, f"{path}.code", seen, _("criterion code")):
                 continue
-            clean_rows.append({"code": code, "label": label or labels[channel].get(code, code), "weight": weight})
+            clean_rows.append(
+                {
+                    "code": code,
+                    "weight": weight,
+                    **_grid_labels(label, labels, language, defaults[channel].get(code), code),
+                }
+            )
         result[channel] = clean_rows
     return result
+
+
+def _check_labels(c: _Checker, row: dict, path: str) -> dict[str, str] | None:
+    """``labels``: {"fr": …, "en": …}, one or both, each a non-empty text."""
+    labels = row["labels"]
+    languages = {code for code, _name in django_settings.LANGUAGES}
+    if not c.keys(labels, f"{path}.labels", languages, set()):
+        return None
+    clean = {lang: c.text(labels, lang, f"{path}.labels.{lang}") for lang in sorted(languages & set(labels))}
+    return None if None in clean.values() else clean
+
+
+def _grid_labels(label: str | None, labels: dict | None, language: str, default: dict | None, code: str) -> dict:
+    """A criterion's ``label`` (the edition's language) and ``labels`` (every language known):
+    the item's ``label`` wins for the edition's language; with neither ``label`` nor ``labels``,
+    a criterion of the default grid keeps its default labels in both languages."""
+    if label is None and labels is None and default is not None:
+        return {"label": default["label"], "labels": dict(default["labels"])}
+    labels = dict(labels or {})
+    if label is not None:
+        labels[language] = label
+    label = labels.get(language) or (default or {}).get("label") or next(iter(labels.values()), code)
+    return {"label": label, "labels": labels}
 
 
 def _check_items(c: _Checker, data: dict, kind: str, label: str) -> list[dict]:
@@ -391,7 +420,9 @@ def _check_campaigns(c: _Checker, data: dict, edition: Edition | None, categorie
 def _current_grid(edition: Edition) -> dict[str, list[dict]]:
     grid: dict[str, list[dict]] = {}
     for row in Criterion.objects.filter(edition=edition).order_by("channel", "position", "id"):
-        grid.setdefault(row.channel, []).append({"code": row.code, "label": row.label, "weight": row.weight})
+        grid.setdefault(row.channel, []).append(
+            {"code": row.code, "weight": row.weight, "label": row.label, "labels": row.labels}
+        )
     return grid
 
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.display import localised
 from election.channels import Channel
 from election.models import Category, Edition, Entry
 
@@ -47,7 +48,10 @@ class Criterion(models.Model):
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("edition"))
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     code = models.SlugField(_("code"), max_length=60)
+    # In the edition's language (the contract's ``label``); ``labels`` holds it in every language known,
+    # {"fr": …, "en": …}, for readers of the other language (label_for).
     label = models.CharField(_("label"), max_length=200)
+    labels = models.JSONField(_("labels by language"), default=dict, blank=True)
     weight = models.PositiveSmallIntegerField(_("weight"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -62,6 +66,16 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}.{self.code}"
+
+    def save(self, *args, **kwargs):
+        # ``label`` edited alone (the admin) stays the edition language's entry of ``labels``.
+        if self.label:
+            self.labels = {**(self.labels or {}), self.edition.language: self.label}
+        super().save(*args, **kwargs)
+
+    def label_for(self, language: str | None) -> str:
+        """The label in ``language`` ("fr", "en", "en-gb"), falling back to the edition's language."""
+        return localised(self.label, self.labels, language)
 
 
 class Campaign(models.Model):

@@ -62,7 +62,7 @@ def campaign_channels(campaign: Campaign) -> list[dict]:
             "quota": quota[channel],
             "weight": weight[channel],
             "criteria": [
-                {"code": c.code, "label": c.label, "weight": c.weight, "max_points": 2}
+                {"code": c.code, "label": c.label, "labels": c.labels, "weight": c.weight, "max_points": 2}
                 for c in sorted(by_channel.get(channel, []), key=lambda c: (c.position, c.pk))
             ],
         }

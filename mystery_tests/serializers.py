@@ -34,7 +34,11 @@ class SlugNameSerializer(serializers.Serializer):
 
 class CriterionSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField(help_text="In the edition's language.")
+    labels = serializers.DictField(
+        child=serializers.CharField(),
+        help_text='The label in every language known, e.g. {"fr": "Accueil", "en": "Greeting"} (an addition).',
+    )
     weight = serializers.IntegerField()
     max_points = serializers.IntegerField(help_text="Always 2: points are 0, 1, 2 or null.")
 

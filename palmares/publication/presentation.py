@@ -8,9 +8,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from common.display import BarLayout, bar_chart, display_score, format_percentage, format_score
+from common.display import BarLayout, bar_chart, display_score, format_percentage, format_score, localised
 from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channel
 from election.rules import required_tests
 
@@ -138,7 +139,15 @@ def methodology_view(methodology: dict[str, Any]) -> dict[str, Any]:
                 "weight": c["weight"],
                 "share": round_score(100 * c["weight"] / total_weight),
                 "required": required_tests(c["quota"], completion),
-                "criteria": [{**cr, "share": round_score(100 * cr["weight"] / grid_weight)} for cr in c["criteria"]],
+                "criteria": [
+                    {
+                        **cr,
+                        # The reader's language; snapshots frozen before issue 19 have only "label".
+                        "label": localised(cr["label"], cr.get("labels"), get_language()),
+                        "share": round_score(100 * cr["weight"] / grid_weight),
+                    }
+                    for cr in c["criteria"]
+                ],
                 "grid_weight": grid_weight,
             }
         )

@@ -139,7 +139,7 @@ def methodology_body(*, edition: Edition) -> dict:
     for row in Criterion.objects.filter(edition=edition, channel__in=edition.channels).order_by(
         "channel", "position", "id"
     ):
-        criteria[row.channel].append({"code": row.code, "label": row.label, "weight": row.weight})
+        criteria[row.channel].append({"code": row.code, "label": row.label, "labels": row.labels, "weight": row.weight})
     return {
         "time_zone": edition.time_zone,
         "language": edition.language,
