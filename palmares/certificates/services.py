@@ -32,10 +32,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.display import country_name, display_score
+from common.pagecache import bump_public_generation
 from election.models import Entry
 from palmares.audit.selectors import audit_statement, frozen_audit
 from palmares.models import Certificate, Publication
-from palmares.publication.selectors import bump_public_generation
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser

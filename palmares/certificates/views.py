@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from common.pagecache import mark_public
 from palmares.certificates.credentials import MEDIA_TYPE, certificate_jwt, credential_status
 from palmares.certificates.selectors import certificate_for_download, certificate_for_verification, verification_page
 from palmares.certificates.services import certificate_is_current, certificate_render, normalize_code, verify_path
@@ -55,6 +56,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     ttl = _verification_ttl(page["verification"], now)
     if ttl > 0:
         cache.set(key, response.content.decode(), ttl)
+        mark_public(response, ttl)
     return make_public(response)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from typing import Any
 
 from django.core.cache import cache
@@ -12,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from common.pagecache import bump_public_generation, public_generation
 from election.models import Edition
 from palmares.models import Publication
 
@@ -67,24 +67,6 @@ def forget_live_publication(*, edition_id: int) -> None:
     bump_public_generation()
 
 
-GENERATION_KEY = "palmares:public:generation"
-
-
-def public_generation() -> str:
-    """A token that changes at every publication, unpublication or revocation: part of the cache key of
-    the public pages that depend on more than one publication's frozen snapshot (verification pages).
-    Without a cache (Redis down) every call gives a new token, so nothing stale is ever served."""
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-        value = cache.get(GENERATION_KEY) or uuid.uuid4().hex
-    return value
-
-
-def bump_public_generation() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
-
-
 def next_go_live(now: dt.datetime | None = None) -> dt.datetime | None:
     """The earliest scheduled go-live of a current publication still to come (a cached page that depends
     on which publications are live must not outlive it)."""
@@ -137,6 +119,28 @@ def palmares_home() -> list[dict[str, Any]]:
             }
         )
     return editions
+
+
+def next_go_live_cached() -> dt.datetime | None:
+    """next_go_live(), read once per public generation and at most POINTER_TTL seconds."""
+    key = f"palmares:next-go-live:{public_generation()}"
+    held = cache.get(key)
+    if held is None:
+        held = {"at": next_go_live()}
+        cache.set(key, held, POINTER_TTL)
+    return held["at"]
+
+
+def palmares_home_cached(now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """palmares_home() read once per public generation (publication, unpublication, revocation) and at most
+    POINTER_TTL seconds (per-process caches), and read again when a scheduled publication goes live."""
+    now = now or timezone.now()
+    key = f"palmares:home:{public_generation()}"
+    held = cache.get(key)
+    if held is None or (held["until"] is not None and now >= held["until"]):
+        held = {"editions": palmares_home(), "until": next_go_live_cached()}
+        cache.set(key, held, POINTER_TTL)
+    return held["editions"]
 
 
 def home_fingerprint(editions: list[dict[str, Any]]) -> str:

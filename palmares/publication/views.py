@@ -25,6 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from common.display import country_name
+from common.pagecache import MAX_TTL, mark_public
 from common.permissions import is_organiser
 from election.models import Edition
 from palmares.audit.selectors import audit_statement
@@ -82,7 +83,13 @@ def public_response(html: str) -> HttpResponse:
     return make_public(HttpResponse(html))
 
 
-def _respond(request: HttpRequest, key_parts: tuple, build) -> HttpResponse:
+def _until_next_go_live() -> float:
+    """Seconds until a scheduled publication goes live (a page listing live editions changes then)."""
+    upcoming = selectors.next_go_live_cached()
+    return (upcoming - timezone.now()).total_seconds() if upcoming is not None else MAX_TTL
+
+
+def _respond(request: HttpRequest, key_parts: tuple, build, *, ttl=lambda: MAX_TTL) -> HttpResponse:
     """A live page: for plain anonymous visitors the whole page comes from the cache as it is (no
     token, no cookie); anyone else gets the cached main part inside a shell rendered for them."""
     if not _plain_anonymous(request):
@@ -93,7 +100,8 @@ def _respond(request: HttpRequest, key_parts: tuple, build) -> HttpResponse:
         part = _cached_part(key_parts, build)
         html = render_to_string(PAGE_TEMPLATE, {**_shell_context(request, part), "messages": ()}, request=request)
         cache.set(full_key, html, selectors.PAGE_TTL)
-    return public_response(html)
+    # The next anonymous visitors are answered by common.pagecache before any session or view.
+    return mark_public(public_response(html), ttl())
 
 
 def _render_part(template: str, context: dict[str, Any], *, title: str, description: str, path: str) -> dict:
@@ -293,7 +301,7 @@ def methodology_page(request: HttpRequest, country: str, year: int) -> HttpRespo
 
 
 def home_page(request: HttpRequest) -> HttpResponse:
-    editions = selectors.palmares_home()
+    editions = selectors.palmares_home_cached()
 
     def build() -> dict:
         latest: dict[str, dict] = {}
@@ -317,7 +325,7 @@ def home_page(request: HttpRequest) -> HttpResponse:
             path=reverse("public:home"),
         )
 
-    return _respond(request, ("home", selectors.home_fingerprint(editions)), build)
+    return _respond(request, ("home", selectors.home_fingerprint(editions)), build, ttl=_until_next_go_live)
 
 
 def brand_page(request: HttpRequest, slug: str) -> HttpResponse:
@@ -339,4 +347,4 @@ def brand_page(request: HttpRequest, slug: str) -> HttpResponse:
             path=reverse("public:brand", args=[slug]),
         )
 
-    return _respond(request, ("brand", slug, brand["fingerprint"]), build)
+    return _respond(request, ("brand", slug, brand["fingerprint"]), build, ttl=_until_next_go_live)

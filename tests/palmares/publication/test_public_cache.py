@@ -138,3 +138,42 @@ def test_language_switch_link_refuses_foreign_next_and_unknown_language(db):
     assert foreign["Location"] == "/"
     assert foreign.cookies["django_language"].value == "en"
     assert unknown.status_code == 404
+
+
+def test_public_page_answered_by_middleware_keeps_headers_and_skips_sessions(
+    world, organiser, django_capture_on_commit_callbacks
+):
+    # Arrange: a first anonymous visit keeps the page
+    _publish(world, django_capture_on_commit_callbacks)
+    first = Client().get(EDITION)
+    signed_in = Client()
+    signed_in.force_login(organiser)
+
+    # Act
+    kept = Client().get(EDITION)
+    with_query = Client().get(EDITION + "?utm=x")
+    member = signed_in.get(EDITION)
+
+    # Assert: the kept answer is the page with its headers, never for a session or a query string
+    assert first.context is not None
+    assert kept.context is None
+    assert kept.content == first.content
+    for header in ("Content-Security-Policy", "Cache-Control", "Vary", "Content-Language", "X-Frame-Options"):
+        assert kept[header] == first[header], header
+    assert with_query.context is not None
+    assert member.context is not None
+    assert member["Cache-Control"] == "private, no-store"
+
+
+def test_public_page_kept_per_language(world, django_capture_on_commit_callbacks):
+    # Arrange
+    _publish(world, django_capture_on_commit_callbacks)
+    Client(HTTP_ACCEPT_LANGUAGE="fr").get(EDITION)
+
+    # Act
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get(EDITION)
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr").get(EDITION)
+
+    # Assert
+    assert '<html lang="en">' in english.content.decode()
+    assert '<html lang="fr">' in french.content.decode()
