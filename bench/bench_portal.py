@@ -67,8 +67,8 @@ def _measure(size: int, *, quick: bool = False) -> None:
     from election.models import BrandMembership
     from palmares.portal import services as reports
     from palmares.portal.scorecard import scorecard_for
-    from tests import factories
-    from tests.portal_support import season
+    from tests.support import factories
+    from tests.support.world import season
 
     with transaction.atomic():
         edition, category, entries = season(year=_free_year(), entries=size, published=True)

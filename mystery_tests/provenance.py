@@ -148,7 +148,7 @@ def canonical_json(document: dict) -> bytes:
 
     The ``rfc8785`` package is pure Python (≈40 µs a document: a third of a 10,000-result upload), so
     the usual document is written by ``_fast_canonical`` with json's C string encoder;
-    tests/test_provenance_canonical.py checks both give the same bytes on generated documents."""
+    tests/mystery_tests/test_provenance_canonical.py checks both give the same bytes on generated documents."""
     if len(document) == 11:
         try:
             fast = _fast_canonical(**document)

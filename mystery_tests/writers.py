@@ -3,7 +3,7 @@
 ``OrmResultWriter`` is the portable path (SQLite in development and tests). ``CopyResultWriter`` is
 PostgreSQL's fast path: building 10,000 model instances costs seconds, so rows are streamed with
 COPY into a temporary table, then inserted, updated and their history written with set-based
-statements. Both write the same rows and the same history (tests/test_upload_writers.py); the
+statements. Both write the same rows and the same history (tests/mystery_tests/test_upload_writers.py); the
 upload service (``services.results_upload``) decides what to write and holds the locks.
 """
 

@@ -435,7 +435,7 @@ def compute(
 SIGMA_FLOOR = 0.01
 # Trapezoid step of the P(best) integral as a share of the category's smallest σ, and how many
 # σ beyond the means the integral reaches: both measured against an independent math.erf
-# integration (tests/test_scoring_statistics.py) to stay well inside ±0.0001.
+# integration (tests/scoring/test_statistics.py) to stay well inside ±0.0001.
 P_BEST_STEP = 1 / 3
 P_BEST_SPAN = 9.0
 # The P(best) grid is walked in chunks of at most this many values (K entries × points), so a

@@ -4,11 +4,14 @@ import os
 
 import pytest
 from django.core.cache import caches
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.celery import app
-from tests import factories
+from tests.support import factories
+from tests.support.browser import chromium
+from tests.support.workers import start_worker, stop
 
 
 def pytest_collection_modifyitems(config, items):
@@ -79,6 +82,17 @@ def upload_counts(body: dict) -> dict:
     return {key: value for key, value in body.items() if key != "receipt"}
 
 
+def session_client(user=None, *, language: str | None = "en", **defaults) -> Client:
+    """A browser-like client asking for ``language`` (English by default: assertions read the messages as
+    written in the code), logged in as ``user`` when given."""
+    if language:
+        defaults.setdefault("HTTP_ACCEPT_LANGUAGE", language)
+    client = Client(**defaults)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
 def token_client(user) -> APIClient:
     client = APIClient()
     token, _ = Token.objects.get_or_create(user=user)
@@ -89,3 +103,19 @@ def token_client(user) -> APIClient:
 @pytest.fixture
 def organiser_api(organiser):
     return token_client(organiser)
+
+
+@pytest.fixture
+def live_worker(settings):
+    """A real Celery worker on the pytest test database, sharing the test's MEDIA_ROOT (tests/support/workers.py);
+    for ``services`` tests with ``django_db(transaction=True)``."""
+    process = start_worker()
+    yield process
+    stop(process)
+
+
+@pytest.fixture
+def browser():
+    """Debian's headless chromium through Playwright (tests/support/browser.py); skips without it."""
+    with chromium() as launched:
+        yield launched

@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 from pypdf import PdfReader
 
+from mystery_tests.models import Criterion
 from palmares.models import ScorecardReport
-from tests.portal_support import small_world
+from tests.support.world import small_world
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +42,21 @@ def test_report_switching_language_keeps_both_files_cached():
     assert french.file.storage.exists(french.file.name)
     assert "Scores by channel" in _text(english_pdf)
     assert "Notes par canal" in _text(french_again_pdf)
+
+
+def test_report_and_page_name_criteria_in_the_readers_language_with_fallback():
+    world = small_world()
+    Criterion.objects.filter(edition=world.edition, channel="phone", code="b").update(
+        labels={"fr": "Écoute", "en": "Listening"}
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.member_a)
+
+    english_pdf = _text(_download(world.member_a, world.a, "en"))
+    french_pdf = _text(_download(world.member_a, world.a, "fr"))
+    english_page = client.get(f"/portal/scorecards/{world.a.pk}/").content.decode()
+
+    # b has an English label; c (« Clôture ») has none and falls back to the edition's label.
+    assert "Phone · Listening" in english_pdf and "Écoute" not in english_pdf
+    assert "Téléphone · Écoute" in french_pdf and "Listening" not in french_pdf
+    assert "Listening" in english_page and "Clôture" in english_page
