@@ -1,6 +1,7 @@
 """The project's Celery app with a deterministic pause while an import reads its file.
 
-Test-only (``celery -A tests.support.slow_import_worker_app worker``, used by tests/test_imports_worker_faults.py):
+Test-only (``celery -A tests.support.slow_import_worker_app worker``, used by
+tests/mystery_tests/test_imports_worker_faults.py):
 the production code has no test hook. When the environment names ``IMPORT_SLOW_MARKER``, an import
 touches that file and sleeps ``IMPORT_SLOW_SECONDS``: before parsing (``IMPORT_SLOW_AT=parse``, the
 default), where the test kills the worker as an out-of-memory kill or a ``kill -9`` would; or inside
