@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import translation
 
+from common.display import localised
 from common.permissions import is_organiser
 from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channel
 from election.models import BrandMembership, Edition, Entry
@@ -307,12 +308,17 @@ def _published_laureates(entry: Entry, scores: list[EntryScore], published: bool
 
 
 def _grid(edition: Edition) -> dict[str, list[dict[str, Any]]]:
+    """The edition's criteria per channel, each ``label`` in the reader's language (the card is
+    cached per language): ``labels[language]`` where the organiser gave it, else the edition's label."""
+    language = translation.get_language()
     grid: dict[str, list[dict[str, Any]]] = {c: [] for c in CHANNELS}
     for row in (
         Criterion.objects.filter(edition=edition)
         .order_by("channel", "position", "id")
-        .values("channel", "code", "label", "weight")
+        .values("channel", "code", "label", "labels", "weight")
     ):
+        labels = row.pop("labels")
+        row["label"] = localised(row["label"], labels, language)
         grid.setdefault(row["channel"], []).append(row)
     return grid
 
