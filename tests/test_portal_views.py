@@ -6,8 +6,8 @@ from django.test import Client
 from election.models import BrandMembership
 from mystery_tests.models import TestResult
 from scoring.services import recompute_categories
-from tests import factories
-from tests.portal_support import add_test, entry_in, set_state, small_edition, small_world
+from tests.support import factories
+from tests.support.world import add_test, entry, graded_edition, set_state, small_world
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +199,7 @@ def test_scorecard_channel_filter_lists_only_that_channel():
 
 
 def _member_with_entries(n: int):
-    edition = small_edition()
+    edition = graded_edition()
     user = factories.UserFactory(username="member")
     for i in range(n):
         brand = factories.BrandFactory(slug=f"brand-{i}")
@@ -214,17 +214,17 @@ def test_portal_home_query_count_constant(n, django_assert_num_queries):
     client = _client(_member_with_entries(n))
 
     # session, user, paginator count, entries (one join), the laureate certificates (one join),
-    # the menu's membership check.
-    with django_assert_num_queries(6):
+    # the appeals' states, the membership check of the appeals link, the menu's membership check.
+    with django_assert_num_queries(8):
         response = client.get("/portal/")
 
     assert response.content.decode().count("/portal/scorecards/") == n
 
 
 def _category_with_entries(n: int):
-    edition = small_edition()
+    edition = graded_edition()
     category = factories.CategoryFactory(edition=edition, slug="banque-en-ligne")
-    entries = [entry_in(category, f"marque-{i}") for i in range(n)]
+    entries = [entry(category, f"marque-{i}") for i in range(n)]
     for e in entries:
         add_test(e, "phone", 10, {"a": 1, "b": 1, "c": 1}, wait_seconds=30)
         add_test(e, "email", 15, {"x": 1, "y": 2})
@@ -241,8 +241,9 @@ def test_scorecard_query_count_constant(n, django_assert_num_queries):
     client = _client(user)
 
     # session, user, entry (+ score, ranking), brands sharing a member (cache key), category scores,
-    # grid, entry's tests, peers' tests, previous edition's entry, the menu's membership check.
-    with django_assert_num_queries(10):
+    # grid, entry's tests, peers' tests, previous edition's entry, the menu's membership check; the spread
+    # of the tests (issue 20): the entry with its edition's fieldwork settings, its counted tests.
+    with django_assert_num_queries(12):
         response = client.get(_scorecard(entry))
 
     assert response.status_code == 200
