@@ -36,7 +36,8 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 REPORTS = BENCH_DIR / "reports"
-KEYS = ("name", "value", "unit", "target", "met", "baseline", "notes")
+# floor: the figure measured in the same run that the target is a ratio to; ratio: value ÷ floor (issue 21).
+KEYS = ("name", "value", "unit", "floor", "ratio", "target", "met", "baseline", "notes")
 
 
 def discover(only: str | None) -> list[str]:
@@ -115,13 +116,14 @@ def markdown(meta: dict, rows: list[dict]) -> str:
         f"- machine: {meta['machine']}",
         f"- load average: {meta['load_average']}",
         "",
-        "| benchmark | measure | value | target | met | baseline | notes |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| benchmark | measure | value | floor (same run) | ratio | target | met | baseline | notes |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         value = cell(row["value"]) + (f" {row['unit']}" if row["value"] is not None and row["unit"] else "")
         lines.append(
-            f"| {row['module']} | {cell(row['name'])} | {value} | {cell(row['target'])} | {met(row['met'])} "
+            f"| {row['module']} | {cell(row['name'])} | {value} | {cell(row.get('floor'))} | {cell(row.get('ratio'))} "
+            f"| {cell(row['target'])} | {met(row['met'])} "
             f"| {cell(row['baseline'])} | {cell(row['notes'])} |"
         )
     missed = [row for row in rows if row["met"] is False]
