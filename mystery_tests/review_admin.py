@@ -109,6 +109,7 @@ def history_html(result: TestResult, labels: dict[str, str]) -> str:
             e.user.get_username() if e.user else "—",
             e.reason or "—",
             version_html(e.data, labels) if e.kind == e.Kind.REPLACED and e.data else "—",
+            e.fingerprint or "—",  # METHODOLOGY §12: the created or replaced version's fingerprint
         )
         for e in events
     ]
@@ -117,10 +118,13 @@ def history_html(result: TestResult, labels: dict[str, str]) -> str:
     meta = result.events.model._meta
     heads = [(capfirst(meta.get_field(name).verbose_name),) for name in ("at", "kind", "user", "reason")]
     heads.append((capfirst(_("replaced version")),))
+    heads.append((capfirst(meta.get_field("fingerprint").verbose_name),))
     return format_html(
         "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
         format_html_join("", '<th scope="col">{}</th>', heads),
-        format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        format_html_join(
+            "", '<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="fingerprint">{}</td></tr>', rows
+        ),
     )
 
 

@@ -261,7 +261,13 @@ def test_admin_restore_action_above_the_quota_shows_the_refusal(small, organiser
 
     response = client.post(
         "/admin/mystery_tests/testresult/",
-        {"action": "restore_results", helpers.ACTION_CHECKBOX_NAME: [first.pk], "index": 0, "apply": "1"},
+        {
+            "action": "restore_results",
+            helpers.ACTION_CHECKBOX_NAME: [first.pk],
+            "index": 0,
+            "apply": "1",
+            "reason": "Vérifié",
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
 
