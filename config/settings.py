@@ -274,6 +274,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "common.api.pagination.document_invalid_page",
+        "common.api.schema_hooks.document_bad_address",
     ],
 }
 

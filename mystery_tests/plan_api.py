@@ -145,7 +145,7 @@ class CampaignPlanView(APIView):
         body = {
             "campaign": campaign.pk,
             "seed": seed,
-            "max_shopper_share": str(edition.max_shopper_share),
+            "max_shopper_share": float(edition.max_shopper_share),
             "slots": edition.slots,
             "scenarios": edition.scenarios or [],
             "tests": rows,

@@ -81,7 +81,8 @@ class AppealSerializer(serializers.ModelSerializer):
 
 class AppealFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Appeal.Status.choices)
-    edition = filters.NumberFilter(field_name="entry__category__edition_id")
+    # Bounded like a database id, so a huge number is a 400, never an overflow in the database driver.
+    edition = filters.NumberFilter(field_name="entry__category__edition_id", min_value=1, max_value=2**63 - 1)
 
     class Meta:
         model = Appeal
