@@ -67,7 +67,9 @@ def _send(broker: str, task: str) -> None:
 
 def _send_args(broker: str, task: str, args: list) -> None:
     """Queues ``task`` by name with ``args`` (as a re-delivery of its message does)."""
-    client = Celery(broker=broker)
+    # Not the current app: the project queues its tasks through current_app, and a later test's worker must
+    # not inherit this test's (stopped) broker.
+    client = Celery(broker=broker, set_as_current=False)
     try:
         client.send_task(task, args=args)
     finally:
