@@ -207,6 +207,26 @@ def fingerprint(
     return hashlib.sha256(text).hexdigest()
 
 
+# What a fingerprint reads from a result itself (a stored row or a cleaned upload item), beside the three slugs.
+_RESULT_ATTRIBUTES = (
+    "external_id",
+    "channel",
+    "performed_at",
+    "reached",
+    "wait_seconds",
+    "response_hours",
+    "scores",
+    "comment",
+)
+
+
+def fingerprint_of(result: object, *, agency: str, brand: str, category: str) -> str:
+    """``fingerprint`` of anything carrying a result's attributes (a ``TestResult``, a ``CleanResult``)."""
+    return fingerprint(
+        agency=agency, brand=brand, category=category, **{name: getattr(result, name) for name in _RESULT_ATTRIBUTES}
+    )
+
+
 def batch_root(fingerprints: Iterable[str]) -> str:
     """The RFC 6962 tree hash (hex) over hex fingerprints, in the given order."""
     return tree_hash([bytes.fromhex(f) for f in fingerprints]).hex()

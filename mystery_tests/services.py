@@ -21,7 +21,7 @@ from election.models import Edition, Entry
 from .fields import CONTENT_ATTRIBUTES
 from .grid import default_grid
 from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, TestResult, UploadReceipt
-from .provenance import fingerprint, sign_receipt
+from .provenance import fingerprint_of, sign_receipt
 from .signals import inputs_changed
 from .validation import CampaignContext, CleanResult, capped, test_score, validate_items
 from .writers import CHUNK, writer_for
@@ -133,24 +133,12 @@ def results_upload(
 
 
 def _fingerprint(campaign: Campaign, context: CampaignContext, cleaned: list[CleanResult]) -> None:
-    """Set each result's METHODOLOGY §12 fingerprint (one pass, no query: the slugs are in the context)."""
+    """Set each result's METHODOLOGY §12 fingerprint (one query, the agency's slug; the entries' are in the context)."""
     agency = Agency.objects.values_list("slug", flat=True).get(pk=campaign.agency_id)
     entries = context.entries
     for clean in cleaned:
         entry = entries[clean.entry_id]
-        clean.fingerprint = fingerprint(
-            agency=agency,
-            external_id=clean.external_id,
-            brand=entry.brand_slug,
-            category=entry.category_slug,
-            channel=clean.channel,
-            performed_at=clean.performed_at,
-            reached=clean.reached,
-            wait_seconds=clean.wait_seconds,
-            response_hours=clean.response_hours,
-            scores=clean.scores,
-            comment=clean.comment,
-        )
+        clean.fingerprint = fingerprint_of(clean, agency=agency, brand=entry.brand_slug, category=entry.category_slug)
 
 
 def _receipt(campaign: Campaign, cleaned: list[CleanResult], user, import_job: ImportJob | None) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from django.db import connection
@@ -35,13 +36,14 @@ def version_data(row: dict) -> dict:
     }
 
 
-class ResultWriter:
+class ResultWriter(ABC):
     """Writes new results and replacements, with their history events, inside the caller's transaction.
 
     ``updates`` pairs each replacing item with the stored row it replaces (a ``values()`` dict holding
     at least the content fields, ``id``, ``external_id``, ``score``, ``version`` and ``fingerprint``).
     """
 
+    @abstractmethod
     def write(
         self,
         *,
@@ -49,8 +51,7 @@ class ResultWriter:
         creates: Sequence[CleanResult],
         updates: Sequence[tuple[CleanResult, dict]],
         user_id: int | None,
-    ) -> None:
-        raise NotImplementedError
+    ) -> None: ...
 
 
 def writer_for(vendor: str | None = None) -> ResultWriter:

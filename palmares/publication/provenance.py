@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from election.models import Edition, Entry
 from mystery_tests.merkle import audit_path, tree_hash
 from mystery_tests.models import ResultEvent, TestResult
-from mystery_tests.provenance import fingerprint
+from mystery_tests.provenance import fingerprint_of
 from palmares.models import Appeal, Publication, PublishedTree
 
 # Reasons a test is not in its category's published tree (the proofs endpoint's ``reason``).
@@ -41,18 +41,8 @@ def _backfill(edition: Edition) -> None:
 
 def result_fingerprint(result: TestResult) -> str:
     """The §12 fingerprint of a stored result's current version."""
-    return fingerprint(
-        agency=result.agency.slug,
-        external_id=result.external_id,
-        brand=result.entry.brand.slug,
-        category=result.entry.category.slug,
-        channel=result.channel,
-        performed_at=result.performed_at,
-        reached=result.reached,
-        wait_seconds=result.wait_seconds,
-        response_hours=result.response_hours,
-        scores=result.scores,
-        comment=result.comment,
+    return fingerprint_of(
+        result, agency=result.agency.slug, brand=result.entry.brand.slug, category=result.entry.category.slug
     )
 
 
