@@ -6,6 +6,7 @@ from django.test import Client
 from election.models import BrandMembership
 from mystery_tests.models import TestResult
 from scoring.services import recompute_categories
+from tests.conftest import session_client
 from tests.support import factories
 from tests.support.world import add_test, entry, graded_edition, set_state, small_world
 
@@ -13,10 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _client(user=None) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
-    if user is not None:
-        client.force_login(user)
-    return client
+    return session_client(user, language="fr")
 
 
 def _scorecard(entry) -> str:
