@@ -16,8 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, override
 
 from common.display import format_score
 from election.admin import EntryColumnsMixin
@@ -30,7 +30,7 @@ from .calibration_admin import CalibrationRoundAdmin  # noqa: F401  (importing i
 from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, TestResult
 from .progress import progress_table
 from .provenance_admin import receipt_html  # importing it also registers the upload receipts' admin
-from .review_admin import ScoreBandFilter, UnreachedWaitFilter, criterion_labels, history_html, number_html, points_html
+from .review_admin import ScoreBandFilter, UnreachedWaitFilter, history_html, number_html, points_html
 
 
 # -- agencies ---------------------------------------------------------------------------------
@@ -213,11 +213,15 @@ GRID_FIELDS = ("edition", "channel", "code", "weight")
 @admin.register(Criterion)
 class CriterionAdmin(admin.ModelAdmin):
     form = CriterionForm
-    list_display = ["code", "label", "channel", "weight", "position", "edition"]
+    list_display = ["code", "label_display", "channel", "weight", "position", "edition"]
     list_filter = ["edition", "channel"]
     list_select_related = ["edition"]
     search_fields = ["code", "label"]
     ordering = ["edition", "channel", "position", "id"]
+
+    @admin.display(description=_("label"), ordering="label")
+    def label_display(self, obj: Criterion) -> str:
+        return obj.label_for(get_language())  # the reader's language, else the edition's
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj is not None and obj.edition.is_frozen)
@@ -423,7 +427,7 @@ class TestResultAdmin(FieldworkFlagsColumn, EntryColumnsMixin, admin.ModelAdmin)
 
     def _labels(self, obj: TestResult) -> dict[str, str]:
         if not hasattr(obj, "_criterion_labels"):
-            obj._criterion_labels = criterion_labels(obj.campaign.edition_id, obj.channel)
+            obj._criterion_labels = selectors.criterion_labels(obj.campaign.edition_id, obj.channel)
         return obj._criterion_labels
 
     @admin.display(description=_("points"))

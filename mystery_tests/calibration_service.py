@@ -13,7 +13,8 @@ from election.models import Edition
 
 from . import calibration
 from .calibration_models import CalibrationRating, CalibrationRound, points_errors
-from .models import Agency, Criterion
+from .models import Agency
+from .selectors import criterion_labels
 
 
 class CalibrationImportError(Exception):
@@ -25,11 +26,7 @@ class CalibrationImportError(Exception):
 def season(*, edition: Edition, channel: str) -> dict:
     """The channel's rounds in date order: α per criterion (units = rounds, coders = shoppers, ordinal),
     and the drift (each shopper's deviation round after round, each round's α over the criteria)."""
-    criteria = list(
-        Criterion.objects.filter(edition=edition, channel=channel)
-        .order_by("position", "id")
-        .values_list("code", "label")
-    )
+    criteria = list(criterion_labels(edition.pk, channel).items())  # in the reader's language
     codes = [code for code, _label in criteria]
     rounds = list(
         CalibrationRound.objects.filter(edition=edition, channel=channel)

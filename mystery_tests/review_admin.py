@@ -20,7 +20,7 @@ from election.channels import channel_label
 from election.models import Entry
 
 from .fields import RESULT_FIELDS
-from .models import Criterion, TestResult
+from .models import TestResult
 
 _FIELDS = {f.name: f for f in RESULT_FIELDS}
 
@@ -46,12 +46,6 @@ def moment_text(value) -> str:
     if isinstance(value, dt.datetime):
         return formats.localize(timezone.localtime(value) if timezone.is_aware(value) else value)
     return "—" if value is None else str(value)
-
-
-def criterion_labels(edition_id: int, channel: str) -> dict[str, str]:
-    """{criterion code: label} of one channel of an edition's grid, in the grid's order."""
-    rows = Criterion.objects.filter(edition_id=edition_id, channel=channel).order_by("position", "id")
-    return dict(rows.values_list("code", "label"))
 
 
 def points_html(points: dict, labels: dict[str, str]) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from common import permissions
+from common.display import localised
 from election.models import Category, Edition, Entry
 
 from .models import Agency, Campaign, Criterion, ImportJob, TestResult
@@ -44,6 +46,16 @@ def with_contract_details(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
             ),
         ),
     )
+
+
+def criterion_labels(edition_id: int, channel: str, language: str | None = None) -> dict[str, str]:
+    """{criterion code: label} of one channel of an edition's grid, in the grid's order, each label in
+    ``language`` (by default the reader's), falling back to the edition's language (Criterion.label_for)."""
+    language = language or get_language()
+    rows = Criterion.objects.filter(edition_id=edition_id, channel=channel).order_by("position", "id")
+    return {
+        code: localised(label, labels, language) for code, label, labels in rows.values_list("code", "label", "labels")
+    }
 
 
 def campaign_channels(campaign: Campaign) -> list[dict]:

@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
 from election.models import Edition
-from mystery_tests.models import Criterion
+from mystery_tests.selectors import criterion_labels
 from palmares.models import Appeal, Audit, AuditCheck, Publication
 from palmares.publication.provenance import result_fingerprint
 
@@ -123,11 +123,7 @@ def evidence(*, check: AuditCheck) -> dict[str, Any]:
     """A drawn test with everything behind it: all its fields (points with their criteria), its history
     (versions, exclusions, restores), its appeals, and whether it is still the version drawn."""
     result = check.result
-    labels = dict(
-        Criterion.objects.filter(edition_id=result.entry.category.edition_id, channel=result.channel).values_list(
-            "code", "label"
-        )
-    )
+    labels = criterion_labels(result.entry.category.edition_id, result.channel)  # in the reader's language
     return {
         "result": result,
         "points": [

@@ -13,7 +13,8 @@ from django.test import Client
 from django.utils import translation
 
 from mystery_tests import review
-from mystery_tests.models import ResultEvent, TestResult
+from mystery_tests.models import Criterion, ResultEvent, TestResult
+from mystery_tests.selectors import criterion_labels
 from tests.support.imports import iworld, json_item, upload_results  # noqa: F401  (fixtures)
 
 CHANGELIST = "/admin/mystery_tests/testresult/"
@@ -131,5 +132,30 @@ def test_result_page_in_english_has_no_french_words(iworld, organiser, settings)
 
     assert "Score /20: 15.00" in text
     assert "Waiting time (s): 42.50" in text
-    for word in ("Téléphone", "Créé", "Note", "Historique", "mai", "Remplacé"):
+    assert "Greeting" in text and "Courtesy" in text  # criterion labels in English (Criterion.label_for)
+    for word in ("Téléphone", "Créé", "Note", "Historique", "mai", "Remplacé", "Accueil", "Courtoisie"):
         assert not re.search(rf"\b{word}\b", text), word
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "hidden"), [("fr", "Accueil", "Greeting"), ("en", "Greeting", "Accueil")]
+)
+def test_grid_changelist_names_criteria_in_the_readers_language(iworld, organiser, language, shown, hidden):
+    text = _text(
+        organiser.get(
+            "/admin/mystery_tests/criterion/", {"edition__id__exact": iworld.edition.pk}, HTTP_ACCEPT_LANGUAGE=language
+        )
+    )
+
+    assert shown in text
+    assert not re.search(rf"\b{hidden}\b", text)
+
+
+def test_criterion_labels_fall_back_to_the_editions_language(iworld):
+    Criterion.objects.filter(edition=iworld.edition, channel="phone", code="courtesy").update(labels={})
+
+    english = criterion_labels(iworld.edition.pk, "phone", "en")
+
+    assert english["greeting"] == "Greeting"
+    assert english["courtesy"] == "Courtoisie"  # no English label: the edition's own
+    assert criterion_labels(iworld.edition.pk, "phone", "fr")["greeting"] == "Accueil"
