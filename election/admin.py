@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from . import selectors, services
 from .channels import CHANNELS, Channel
-from .forms import EntryStatusActionForm
+from .forms import CategoryChoiceField, EntryStatusActionForm
 from .models import SETTING_FIELDS, Brand, BrandMembership, Category, Edition, Entry
 
 # The organisers' administration carries the competition's name rather than Django's.
@@ -434,7 +434,7 @@ class EntryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
     list_display_links = ["brand", "category"]
     list_filter = ["status", "category__edition"]
     search_fields = ["brand__name", "brand__slug", "category__name", "category__slug"]
-    autocomplete_fields = ["brand", "category"]
+    autocomplete_fields = ["brand"]
     fields = ["category", "brand", "status", "status_reason"]
     action_form = EntryStatusActionForm
     actions = ["withdraw", "disqualify", "reinstate"]
@@ -449,8 +449,18 @@ class EntryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.entry_save(entry=obj, changed_fields=form.changed_data)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Categories named with their edition (every edition has its « Banque en ligne »), open ones only.
+        if db_field.name == "category":
+            kwargs.update(form_class=CategoryChoiceField, queryset=selectors.categories_to_enter())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
+        if obj is not None and "category" in form.base_fields:
+            # An entry moves only between the categories of its own edition.
+            field = form.base_fields["category"]
+            field.queryset = selectors.categories_to_enter(edition_id=obj.category.edition_id)
         # A frozen edition's entries are part of a decided result: refuse the change with a clear message.
         base_clean = form.clean
 

@@ -4,6 +4,21 @@ from django import forms
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
+from .models import Category
+
+
+def category_label(category: Category) -> str:
+    """A category as an organiser picks it: its name and its edition's country and year
+    (« Banque en ligne — France 2027 »), since every edition has its own « Banque en ligne »."""
+    return f"{category.name} — {category.edition.country_name} {category.edition.year}"
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    """A category select whose options name their edition (category_label); give it a queryset with the edition."""
+
+    def label_from_instance(self, obj: Category) -> str:
+        return category_label(obj)
+
 
 class EntryStatusActionForm(ActionForm):
     """The entries list's action bar, with the reason recorded by a status change."""

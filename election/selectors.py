@@ -32,3 +32,12 @@ def brands_with_counts() -> QuerySet[Brand]:
 def entries_listed() -> QuerySet[Entry]:
     """Entries with their brand, category and edition loaded for a list."""
     return Entry.objects.select_related("brand", "category", "category__edition")
+
+
+def categories_to_enter(*, edition_id: int | None = None) -> QuerySet[Category]:
+    """The categories an entry may be registered in: those of editions not frozen (a frozen edition
+    takes no entry), or of one edition; the newest edition first, then by country and name."""
+    categories = Category.objects.select_related("edition").filter(edition__frozen_at__isnull=True)
+    if edition_id is not None:
+        categories = categories.filter(edition_id=edition_id)
+    return categories.order_by("-edition__year", "edition__country", "name", "pk")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from common.display import format_score
 from election.admin import EntryColumnsMixin
 from election.channels import Channel
+from election.forms import category_label
 from election.models import Category, Edition, Entry
 
 from . import exports, fieldwork, review, selectors, services
@@ -91,12 +92,12 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         # Boxes to tick rather than Django's two-list selector (whose search icon carries an aria-label
-        # axe refuses, and which is cramped on a tablet); each category named with its edition's year.
+        # axe refuses, and which is cramped on a tablet); each category named with its edition (category_label).
         if db_field.name == "categories":
             kwargs["widget"] = forms.CheckboxSelectMultiple
             kwargs["queryset"] = Category.objects.select_related("edition").order_by("-edition__year", "name")
             formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
-            formfield.label_from_instance = lambda c: f"{c.name} ({c.edition.year})"
+            formfield.label_from_instance = category_label
             return formfield
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
@@ -299,7 +300,7 @@ class CategoryFilter(admin.SimpleListFilter):
         edition = request.GET.get("edition")
         if edition and edition.isdigit():
             categories = categories.filter(edition_id=edition)
-        return [(c.pk, f"{c.name} ({c.edition.year})") for c in categories]
+        return [(c.pk, category_label(c)) for c in categories]
 
     def queryset(self, request, queryset):
         return queryset.filter(entry__category_id=self.value()) if self.value() else queryset

@@ -261,7 +261,8 @@ def test_admin_entry_add_to_frozen_edition_is_refused(admin_client):
 
     # Assert
     assert response.status_code == 200
-    assert response.context["adminform"].form.non_field_errors()
+    # A frozen edition's categories are not offered (election.selectors.categories_to_enter): the choice is refused.
+    assert "category" in response.context["adminform"].form.errors
     assert Entry.objects.count() == 0
 
 

@@ -456,3 +456,44 @@ def test_console_brand_slug_of_a_published_brand_is_read_only(admin_client):
     published.refresh_from_db()
     assert published.name == "Nouveau nom"
     assert published.slug != "nouvelle-adresse"
+
+
+def category_options(html: str) -> list[str]:
+    """The labels of the entry form's category select, in their order (the empty choice left out)."""
+    select = re.search(r'<select name="category"[^>]*>(.*?)</select>', html, flags=re.S)
+    assert select, "no category select"
+    return [label for value, label in re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', select[1]) if value]
+
+
+def test_console_entry_form_names_each_category_with_its_edition_open_ones_newest_first(admin_client):
+    # Arrange: every edition has its « Banque en ligne »; 2026 is published (frozen), 2027 and 2028 open.
+    for year, frozen in ((2026, True), (2027, False), (2028, False)):
+        now = timezone.now() if frozen else None
+        edition = factories.EditionFactory(year=year, frozen_at=now, published_at=now)
+        for slug, name in (("banque-en-ligne", "Banque en ligne"), ("assurance", "Assurance")):
+            factories.CategoryFactory(edition=edition, slug=slug, name=name)
+
+    # Act
+    response = admin_client.get(reverse("admin:election_entry_add"), HTTP_ACCEPT_LANGUAGE="fr")
+
+    # Assert
+    assert category_options(response.text) == [
+        "Assurance — France 2028",
+        "Banque en ligne — France 2028",
+        "Assurance — France 2027",
+        "Banque en ligne — France 2027",
+    ]
+
+
+def test_console_entry_change_form_offers_only_its_editions_categories(admin_client):
+    # Arrange
+    entry = factories.EntryFactory(category__edition__year=2027, category__name="Banque en ligne")
+    factories.CategoryFactory(edition=entry.category.edition, name="Assurance")
+    factories.CategoryFactory(edition__year=2028, name="Banque en ligne")
+
+    # Act
+    response = admin_client.get(reverse("admin:election_entry_change", args=[entry.pk]), HTTP_ACCEPT_LANGUAGE="en")
+
+    # Assert
+    assert category_options(response.text) == ["Assurance — France 2027", "Banque en ligne — France 2027"]
+    assert f'<option value="{entry.category.pk}" selected>Banque en ligne — France 2027</option>' in response.text
