@@ -13,6 +13,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.display import country_name
+from common.models import SlugNamed, by_user, creation_time, moment, owner, update_time
 
 from .channels import CHANNELS, DEFAULT_QUOTA
 from .fieldwork import DEFAULT_MAX_SHOPPER_SHARE, default_scenarios, default_slots, scenario_errors, slot_errors
@@ -81,8 +82,8 @@ class Edition(models.Model):
         blank=True,
         help_text=_("From this moment brands read their scorecards (and may appeal until appeals close)."),
     )
-    appeals_close_at = models.DateTimeField(_("appeals close"), null=True, blank=True)
-    ceremony_at = models.DateTimeField(_("ceremony"), null=True, blank=True)
+    appeals_close_at = moment(_("appeals close"))
+    ceremony_at = moment(_("ceremony"))
 
     # The settings of METHODOLOGY §2.
     threshold = models.DecimalField(
@@ -146,13 +147,10 @@ class Edition(models.Model):
 
     # The independent controller (API.md "Provenance, audit and credentials"): read-only on this
     # edition's tests, draws the sample, records checks and signs the audit off.
-    auditor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+    auditor = by_user(
+        _("auditor"),
+        "audited_editions",
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="audited_editions",
-        verbose_name=_("auditor"),
         help_text=_("The independent controller (e.g. a commissaire de justice) who audits this edition's tests."),
     )
     auditor_name = models.CharField(
@@ -171,8 +169,8 @@ class Edition(models.Model):
     frozen_at = models.DateTimeField(_("results frozen"), null=True, blank=True, editable=False)
     published_at = models.DateTimeField(_("palmarès public from"), null=True, blank=True, editable=False)
 
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_at = creation_time()
+    updated_at = update_time()
 
     class Meta:
         verbose_name = _("edition")
@@ -262,7 +260,7 @@ class Edition(models.Model):
 
 
 class Category(models.Model):
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="categories", verbose_name=_("edition"))
+    edition = owner(Edition, "categories", _("edition"))
     slug = models.SlugField(_("slug"), max_length=80)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -277,20 +275,14 @@ class Category(models.Model):
         return self.name
 
 
-class Brand(models.Model):
-    slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+class Brand(SlugNamed):
     logo = models.ImageField(_("logo"), upload_to="brands/", blank=True)
     website = models.URLField(_("website"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = creation_time()
 
-    class Meta:
+    class Meta(SlugNamed.Meta):
         verbose_name = _("brand")
         verbose_name_plural = _("brands")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Entry(models.Model):
@@ -299,12 +291,12 @@ class Entry(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         DISQUALIFIED = "disqualified", _("Disqualified")
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="entries", verbose_name=_("category"))
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="entries", verbose_name=_("brand"))
+    category = owner(Category, "entries", _("category"))
+    brand = owner(Brand, "entries", _("brand"), on_delete=models.PROTECT)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REGISTERED)
     status_reason = models.TextField(_("reason for the status"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_at = creation_time()
+    updated_at = update_time()
 
     class Meta:
         verbose_name = _("entry")
@@ -331,8 +323,8 @@ class BrandMembership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="brand_memberships", verbose_name=_("user")
     )
-    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("brand"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    brand = owner(Brand, "memberships", _("brand"))
+    created_at = creation_time()
 
     class Meta:
         verbose_name = _("brand member")

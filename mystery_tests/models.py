@@ -6,23 +6,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.display import localised
+from common.models import SlugNamed, by_user, creation_time, moment, owner, sha256_hex, update_time
 from election.channels import Channel
 from election.models import Category, Edition, Entry
 
 
-class Agency(models.Model):
-    slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+class Agency(SlugNamed):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = creation_time()
 
-    class Meta:
+    class Meta(SlugNamed.Meta):
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class AgencyMembership(models.Model):
@@ -31,8 +26,8 @@ class AgencyMembership(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agency_membership", verbose_name=_("user")
     )
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("agency"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    agency = owner(Agency, "memberships", _("agency"))
+    created_at = creation_time()
 
     class Meta:
         verbose_name = _("agency member")
@@ -45,7 +40,7 @@ class AgencyMembership(models.Model):
 class Criterion(models.Model):
     """One line of the grid in force for an edition and channel (METHODOLOGY §3)."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("edition"))
+    edition = owner(Edition, "criteria", _("edition"))
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     code = models.SlugField(_("code"), max_length=60)
     # In the edition's language (the contract's ``label``); ``labels`` holds it in every language known,
@@ -83,13 +78,13 @@ class Campaign(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="campaigns", verbose_name=_("edition"))
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("agency"))
+    edition = owner(Edition, "campaigns", _("edition"))
+    agency = owner(Agency, "campaigns", _("agency"), on_delete=models.PROTECT)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     categories = models.ManyToManyField(Category, related_name="campaigns", verbose_name=_("categories"), blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = creation_time()
 
     class Meta:
         verbose_name = _("campaign")
@@ -109,10 +104,10 @@ class TestResult(models.Model):
 
     __test__ = False  # not a pytest test class
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="results", verbose_name=_("agency"))
+    agency = owner(Agency, "results", _("agency"), on_delete=models.PROTECT)
     external_id = models.CharField(_("external id"), max_length=100)
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="results", verbose_name=_("campaign"))
-    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="test_results", verbose_name=_("entry"))
+    campaign = owner(Campaign, "results", _("campaign"), on_delete=models.PROTECT)
+    entry = owner(Entry, "test_results", _("entry"), on_delete=models.PROTECT)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     performed_at = models.DateTimeField(_("performed at"))
     reached = models.BooleanField(_("reached"))
@@ -127,21 +122,14 @@ class TestResult(models.Model):
     scenario = models.CharField(_("scenario"), max_length=40, blank=True)
     score = models.FloatField(_("score /20"))
     # METHODOLOGY §12: SHA-256 (hex) of the RFC 8785 JSON of this version's content (provenance.fingerprint).
-    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True, db_index=True)
+    fingerprint = sha256_hex(_("fingerprint"), blank=True, db_index=True)
     excluded = models.BooleanField(_("excluded"), default=False)
     exclusion_reason = models.TextField(_("reason for exclusion"), blank=True)
-    excluded_at = models.DateTimeField(_("excluded at"), null=True, blank=True)
-    excluded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("excluded by"),
-    )
+    excluded_at = moment(_("excluded at"))
+    excluded_by = by_user(_("excluded by"))
     version = models.PositiveIntegerField(_("version"), default=1)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_at = creation_time()
+    updated_at = update_time()
 
     class Meta:
         verbose_name = _("test result")
@@ -176,22 +164,15 @@ class ResultEvent(models.Model):
         EXCLUDED = "excluded", _("Excluded")
         RESTORED = "restored", _("Restored")
 
-    result = models.ForeignKey(TestResult, on_delete=models.CASCADE, related_name="events", verbose_name=_("result"))
+    result = owner(TestResult, "events", _("result"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    at = creation_time(_("at"))
+    user = by_user(_("by"))
     reason = models.TextField(_("reason"), blank=True)
     # For "replaced": the content of the version that was replaced (its upload fields and score).
     data = models.JSONField(_("data"), default=dict, blank=True)
     # For "created": the new version's fingerprint; for "replaced": the replaced version's (METHODOLOGY §12).
-    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True, db_index=True)
+    fingerprint = sha256_hex(_("fingerprint"), blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("result event")
@@ -215,7 +196,7 @@ class ImportJob(models.Model):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="imports", verbose_name=_("campaign"))
+    campaign = owner(Campaign, "imports", _("campaign"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
     )
@@ -236,13 +217,13 @@ class ImportJob(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # When the task was last handed to the broker (null: not yet, e.g. the broker was down at upload);
     # the periodic sweep queues a pending job again from this (imports.sweep_stale_imports).
-    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    queued_at = moment(_("queued at"))
+    created_at = creation_time(_("uploaded at"))
+    started_at = moment(_("started at"))
     # Touched by the running task every IMPORT_HEARTBEAT_SECONDS (imports.Heartbeat): the sweep fails a
     # running job whose heartbeat stopped (its worker was killed).
-    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = moment(_("last heartbeat"))
+    finished_at = moment(_("finished at"))
 
     class Meta:
         verbose_name = _("file import")
@@ -256,9 +237,7 @@ class ImportJob(models.Model):
 class UploadReceipt(models.Model):
     """The signed receipt given for one accepted upload, JSON batch or file import (METHODOLOGY §12)."""
 
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="receipts", verbose_name=_("campaign")
-    )
+    campaign = owner(Campaign, "receipts", _("campaign"))
     import_job = models.OneToOneField(
         ImportJob,
         on_delete=models.CASCADE,
@@ -267,20 +246,13 @@ class UploadReceipt(models.Model):
         related_name="receipt",
         verbose_name=_("file import"),
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    user = by_user(_("by"))
     count = models.PositiveIntegerField(_("tests"))
-    root = models.CharField(_("root"), max_length=64)
+    root = sha256_hex(_("root"))
     signed_at = models.CharField(_("signed at"), max_length=20)
     key_id = models.CharField(_("key id"), max_length=64)
     signature = models.CharField(_("signature"), max_length=100)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = creation_time()
 
     class Meta:
         verbose_name = _("upload receipt")

@@ -8,6 +8,7 @@ stamped with its time and a fingerprint of its inputs and settings.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.models import moment, owner, sha256_hex
 from election.models import Category, Entry
 
 
@@ -20,8 +21,8 @@ class CategoryRanking(models.Model):
     )
     input_version = models.PositiveBigIntegerField(_("inputs version"), default=0)
     computed_version = models.PositiveBigIntegerField(_("computed version"), default=0)
-    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
-    fingerprint = models.CharField(_("inputs fingerprint"), max_length=64, blank=True)
+    computed_at = moment(_("computed at"))
+    fingerprint = sha256_hex(_("inputs fingerprint"), blank=True)
     contested = models.BooleanField(_("contested"), default=False)
     awarded = models.BooleanField(_("awarded"), default=False)
     # For the jury (METHODOLOGY §8): the best complete entry ranked below the laureate(s),
@@ -54,9 +55,7 @@ class EntryScore(models.Model):
     entry = models.OneToOneField(
         Entry, on_delete=models.CASCADE, primary_key=True, related_name="computed", verbose_name=_("entry")
     )
-    category = models.ForeignKey(
-        Category, on_delete=models.CASCADE, related_name="entry_scores", verbose_name=_("category")
-    )
+    category = owner(Category, "entry_scores", _("category"))
     overall = models.FloatField(_("overall"), null=True, blank=True)
     moe = models.FloatField(_("margin of error"), null=True, blank=True)
     complete = models.BooleanField(_("complete"), default=False)
@@ -70,7 +69,7 @@ class EntryScore(models.Model):
     p_threshold = models.FloatField(_("P(threshold)"), null=True, blank=True)
     p_best = models.FloatField(_("P(best)"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
-    fingerprint = models.CharField(_("inputs fingerprint"), max_length=64)
+    fingerprint = sha256_hex(_("inputs fingerprint"))
 
     class Meta:
         verbose_name = _("entry score")

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.models import by_user, creation_time, moment, owner
 from election.models import Entry
 from mystery_tests.models import TestResult
 
@@ -17,35 +18,21 @@ class Appeal(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Rejected")
 
-    result = models.ForeignKey(TestResult, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("test"))
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("entry"))
+    result = owner(TestResult, "appeals", _("test"))
+    entry = owner(Entry, "appeals", _("entry"))
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appeals_filed", verbose_name=_("filed by")
     )
-    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    filed_at = creation_time(_("filed at"))
     reason = models.TextField(_("reason"))
     attachment = models.FileField(_("evidence"), upload_to="appeals/", blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="appeals_decided",
-        verbose_name=_("decided by"),
-    )
+    decided_at = moment(_("decided at"))
+    decided_by = by_user(_("decided by"), "appeals_decided")
     answer = models.TextField(_("organiser's answer"), blank=True)
     agency_answer = models.TextField(_("agency's answer"), blank=True)
-    agency_answered_at = models.DateTimeField(_("agency answered at"), null=True, blank=True)
-    agency_answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="appeals_answered",
-        verbose_name=_("agency answered by"),
-    )
+    agency_answered_at = moment(_("agency answered at"))
+    agency_answered_by = by_user(_("agency answered by"), "appeals_answered")
 
     class Meta:
         verbose_name = _("appeal")

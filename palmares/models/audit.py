@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.models import by_user, moment, owner, sha256_hex
 from election.models import Edition
 from mystery_tests.models import TestResult
 
@@ -18,19 +19,12 @@ class Audit(models.Model):
     )
     rate = models.DecimalField(_("sampling rate"), max_digits=5, decimal_places=4)
     nonce = models.CharField(_("auditor's nonce"), max_length=200)
-    tree_hash = models.CharField(_("edition tree hash when drawn"), max_length=64)
-    seed = models.CharField(_("seed"), max_length=64)
+    tree_hash = sha256_hex(_("edition tree hash when drawn"))
+    seed = sha256_hex(_("seed"))
     counted_tests = models.PositiveIntegerField(_("counted tests when drawn"))
     drawn_at = models.DateTimeField(_("drawn at"))
-    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
-    signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("signed off by"),
-    )
+    signed_off_at = moment(_("signed off at"))
+    signed_off_by = by_user(_("signed off by"), on_delete=models.PROTECT)
 
     class Meta:
         app_label = "palmares"
@@ -57,16 +51,14 @@ class AuditCheck(models.Model):
         VERIFIED = "verified", _("Verified")
         DISCREPANCY = "discrepancy", _("Discrepancy")
 
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="checks", verbose_name=_("audit"))
-    result = models.ForeignKey(
-        TestResult, on_delete=models.PROTECT, related_name="audit_checks", verbose_name=_("test")
-    )
+    audit = owner(Audit, "checks", _("audit"))
+    result = owner(TestResult, "audit_checks", _("test"), on_delete=models.PROTECT)
     position = models.PositiveIntegerField(_("position in the draw"))
     category_slug = models.SlugField(_("category"), max_length=80)
-    fingerprint = models.CharField(_("fingerprint when drawn"), max_length=64)
+    fingerprint = sha256_hex(_("fingerprint when drawn"))
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True, default="")
     note = models.TextField(_("note"), blank=True)
-    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    checked_at = moment(_("checked at"))
 
     class Meta:
         app_label = "palmares"

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.models import moment, owner, sha256_hex
 from election.models import Entry
 
 
@@ -12,11 +13,11 @@ class ScorecardReport(models.Model):
     One slot per (entry, language): reading the French and the English PDF in turn serves both
     from the cache instead of rebuilding one over the other."""
 
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="reports", verbose_name=_("entry"))
+    entry = owner(Entry, "reports", _("entry"))
     language = models.CharField(_("language"), max_length=10)
     file = models.FileField(_("PDF"), upload_to="reports/", blank=True)
-    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True)
-    generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
+    fingerprint = sha256_hex(_("fingerprint"), blank=True)
+    generated_at = moment(_("generated at"))
 
     class Meta:
         verbose_name = _("scorecard report")

@@ -1,11 +1,11 @@
 """What is published: the frozen publication snapshots and their provenance trees."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.models import by_user, moment, owner, sha256_hex
 from election.models import Edition
 
 
@@ -13,33 +13,17 @@ class Publication(models.Model):
     """An immutable snapshot of an edition's rankings and figures, frozen when publication
     is decided and public from ``goes_live_at``. Unpublishing keeps the row (recorded)."""
 
-    edition = models.ForeignKey(
-        Edition, on_delete=models.CASCADE, related_name="publications", verbose_name=_("edition")
-    )
+    edition = owner(Edition, "publications", _("edition"))
     decided_at = models.DateTimeField(_("decided at"))
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = by_user(_("decided by"))
     goes_live_at = models.DateTimeField(_("public from"))
     # {"rankings": <rankings body>, "palmares": <palmarès body>}: nothing outside it is read
     # by public pages, so later recomputes change nothing published.
     snapshot = models.JSONField(_("snapshot"))
-    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    fingerprint = sha256_hex(_("fingerprint"))
     is_current = models.BooleanField(_("current"), default=True)
-    unpublished_at = models.DateTimeField(_("unpublished at"), null=True, blank=True)
-    unpublished_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("unpublished by"),
-    )
+    unpublished_at = moment(_("unpublished at"))
+    unpublished_by = by_user(_("unpublished by"))
     unpublish_reason = models.TextField(_("reason for unpublishing"), blank=True)
 
     class Meta:
@@ -63,11 +47,9 @@ class PublishedTree(models.Model):
     ``leaves`` are the 32-byte fingerprints of the tests counted at publication, sorted ascending and
     concatenated, so that an inclusion proof is always given against exactly what was published."""
 
-    publication = models.ForeignKey(
-        Publication, on_delete=models.CASCADE, related_name="trees", verbose_name=_("publication")
-    )
+    publication = owner(Publication, "trees", _("publication"))
     category_slug = models.SlugField(_("category"), max_length=80)
-    root = models.CharField(_("root"), max_length=64)
+    root = sha256_hex(_("root"))
     tests = models.PositiveIntegerField(_("tests"))
     leaves = models.BinaryField(_("leaves"))
 
