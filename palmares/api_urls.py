@@ -1,6 +1,6 @@
 from django.urls import path
 
-from palmares.audit.api import AuditChecksView, AuditSampleView, AuditSignoffView
+from palmares.audit.api import AuditChecksView, AuditRedrawView, AuditSampleView, AuditSignoffView
 from palmares.publication.api import EditionPalmaresView, EditionProofView, KeysView
 
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("editions/<int:pk>/audit/sample/", AuditSampleView.as_view(), name="api-edition-audit-sample"),
     path("editions/<int:pk>/audit/checks/", AuditChecksView.as_view(), name="api-edition-audit-checks"),
     path("editions/<int:pk>/audit/signoff/", AuditSignoffView.as_view(), name="api-edition-audit-signoff"),
+    path("editions/<int:pk>/audit/redraw/", AuditRedrawView.as_view(), name="api-edition-audit-redraw"),
 ]

@@ -7,10 +7,11 @@ from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from common.permissions import is_organiser
+from palmares.audit import changes
 from palmares.models import Audit, AuditCheck
 
 
@@ -70,6 +71,9 @@ class AuditAdmin(OrganisersReadOnly, admin.ModelAdmin):
         "drawn_at",
         "signed_off_at",
         "signed_off_by",
+        "signed_tree_hash",
+        "tests_changed",
+        "earlier",
     ]
     readonly_fields = fields
 
@@ -82,6 +86,50 @@ class AuditAdmin(OrganisersReadOnly, admin.ModelAdmin):
                 n_verified=Count("checks", filter=Q(checks__outcome=AuditCheck.Outcome.VERIFIED)),
                 n_discrepancies=Count("checks", filter=Q(checks__outcome=AuditCheck.Outcome.DISCREPANCY)),
             )
+        )
+
+    @admin.display(description=_("tests changed since"))
+    def tests_changed(self, obj: Audit) -> str:
+        warning = changes.organiser_warning(obj)
+        return (
+            format_html("<strong>{}</strong>", warning)
+            if warning
+            else _("Nothing changed: the audit covers the current tests.")
+        )
+
+    @admin.display(description=_("earlier draws"))
+    def earlier(self, obj: Audit) -> str:
+        if not obj.earlier_draws:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    draw.get("drawn_at"),
+                    draw.get("nonce"),
+                    draw.get("tree_hash"),
+                    draw.get("signed_off_at") or "—",
+                    len(draw.get("tests", [])),
+                    "; ".join(
+                        f"{t['agency']} · {t['external_id']}: {t['note']}"
+                        for t in draw.get("tests", [])
+                        if t.get("outcome") == AuditCheck.Outcome.DISCREPANCY
+                    )
+                    or "—",
+                )
+                for draw in obj.earlier_draws
+            ),
+        )
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("drawn at"),
+            _("nonce"),
+            _("tree hash"),
+            _("signed off at"),
+            _("drawn tests"),
+            _("discrepancies"),
+            rows,
         )
 
     @admin.display(description=_("drawn tests"), ordering="n_sampled")

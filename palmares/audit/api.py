@@ -5,6 +5,8 @@ so the audit is reachable by nobody else."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from decimal import Decimal
 
 from django.http import Http404
@@ -61,6 +63,30 @@ class SampleSerializer(serializers.Serializer):
     tests = DrawnTestSerializer(many=True, help_text="By category slug, then in draw order.")
 
 
+class RedrawRequestSerializer(serializers.Serializer):
+    rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        min_value=Decimal("0.0001"),
+        max_value=Decimal("1"),
+        required=False,
+        help_text="Share of each category's counted tests to draw; the earlier draw's rate when absent.",
+    )
+    nonce = serializers.CharField(
+        max_length=services.MAX_NONCE_LENGTH,
+        trim_whitespace=False,
+        help_text="A nonce not used before for this edition.",
+    )
+
+
+class SignoffRequestSerializer(serializers.Serializer):
+    acknowledge_changes = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Sign off although counted tests changed since the draw; the sign-off covers them as they are now.",
+    )
+
+
 class CheckItemSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
     agency = serializers.SlugField(max_length=80)
@@ -92,6 +118,27 @@ def audited_edition(request: Request, pk: int) -> Edition:
     raise Http404
 
 
+@contextlib.contextmanager
+def _as_api_errors() -> Iterator[None]:
+    """The services' refusals as the contract's errors: bad input 400 (with its items), a wrong state 409."""
+    try:
+        yield
+    except services.AuditError as exc:
+        raise PayloadInvalid(exc.errors, str(exc)) from exc
+    except services.AuditConflict as exc:
+        raise Conflict(str(exc)) from exc
+
+
+def _drawn(request: Request, pk: int, serializer_class, draw) -> Response:
+    """Draw (or redraw) the sample with ``draw`` from the request's validated body; the sample, 201."""
+    edition = audited_edition(request, pk)
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    with _as_api_errors():
+        audit = draw(edition=edition, user=request.user, **serializer.validated_data)
+    return Response(selectors.audit_body(audit=audit), status=status.HTTP_201_CREATED)
+
+
 _ERRORS = {
     401: OpenApiResponse(ErrorSerializer),
     403: OpenApiResponse(ErrorSerializer, description="An edition you may see, but you are not its auditor."),
@@ -118,16 +165,7 @@ class AuditSampleView(APIView):
         tags=["audit"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        edition = audited_edition(request, pk)
-        serializer = SampleRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            audit = services.audit_draw(edition=edition, user=request.user, **serializer.validated_data)
-        except services.AuditError as exc:
-            raise PayloadInvalid(exc.errors, str(exc)) from exc
-        except services.AuditConflict as exc:
-            raise Conflict(str(exc)) from exc
-        return Response(selectors.audit_body(audit=audit), status=status.HTTP_201_CREATED)
+        return _drawn(request, pk, SampleRequestSerializer, services.audit_draw)
 
 
 class AuditChecksView(APIView):
@@ -149,12 +187,8 @@ class AuditChecksView(APIView):
         serializer = CheckItemSerializer(data=request.data, many=True, allow_empty=False)
         serializer.is_valid(raise_exception=True)
         items = [services.CheckInput(**item) for item in serializer.validated_data]
-        try:
+        with _as_api_errors():
             checks = services.audit_record_checks(edition=edition, user=request.user, checks=items)
-        except services.AuditError as exc:
-            raise PayloadInvalid(exc.errors, str(exc)) from exc
-        except services.AuditConflict as exc:
-            raise Conflict(str(exc)) from exc
         return Response({"tests": [selectors.check_body(c) for c in checks]})
 
 
@@ -162,20 +196,49 @@ class AuditSignoffView(APIView):
     @extend_schema(
         operation_id="editions_audit_signoff_create",
         summary="Sign the audit off",
-        description="`409` while a drawn test has no outcome. When the edition requires an audit, publication "
-        "is refused until this sign-off.",
-        request=None,
+        description="`409` while a drawn test has no outcome, and when counted tests changed since the draw "
+        "unless `acknowledge_changes` is true (the sign-off covers the edition's tree hash at this moment). When "
+        "the edition requires an audit, publication is refused until this sign-off; a signed-off audit's "
+        "edition is not published while its tree hash differs from the signed-off one.",
+        request=SignoffRequestSerializer,
         responses={
             200: AuditSummarySerializer,
-            409: OpenApiResponse(ErrorSerializer, description="No sample, a drawn test unchecked, or signed off."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="No sample, a drawn test unchecked, signed off, or tests changed since the draw.",
+            ),
             **_ERRORS,
         },
         tags=["audit"],
     )
     def post(self, request: Request, pk: int) -> Response:
         edition = audited_edition(request, pk)
-        try:
-            services.audit_sign_off(edition=edition, user=request.user)
-        except services.AuditConflict as exc:
-            raise Conflict(str(exc)) from exc
+        serializer = SignoffRequestSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        with _as_api_errors():
+            services.audit_sign_off(
+                edition=edition, user=request.user, acknowledge_changes=serializer.validated_data["acknowledge_changes"]
+            )
         return Response(selectors.audit_summary(edition=edition))
+
+
+class AuditRedrawView(APIView):
+    @extend_schema(
+        operation_id="editions_audit_redraw_create",
+        summary="Redraw the audit sample after tests changed",
+        description=(
+            "Only when counted tests changed since the draw (or since the sign-off), before publication, with a "
+            "nonce not used before for this edition. The earlier draw, its checks and sign-off are kept in the "
+            "audit's record; the new sample starts unchecked and unsigned, drawn as the first one was."
+        ),
+        request=RedrawRequestSerializer,
+        responses={
+            201: SampleSerializer,
+            400: OpenApiResponse(ErrorSerializer),
+            409: OpenApiResponse(ErrorSerializer, description="No sample yet, nothing changed, or published."),
+            **_ERRORS,
+        },
+        tags=["audit"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return _drawn(request, pk, RedrawRequestSerializer, services.audit_redraw)

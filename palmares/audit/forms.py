@@ -40,3 +40,34 @@ class CheckForm(forms.Form):
         if cleaned.get("outcome") == AuditCheck.Outcome.DISCREPANCY and not (cleaned.get("note") or "").strip():
             self.add_error("note", _("Describe the discrepancy in a note."))
         return cleaned
+
+
+class RedrawForm(forms.Form):
+    rate = DrawForm.base_fields["rate"]
+    nonce = forms.CharField(
+        label=_("A new nonce"),
+        max_length=MAX_NONCE_LENGTH,
+        strip=False,
+        help_text=_("Not one used before for this edition: with the current tree hash it seeds the new draw."),
+    )
+
+
+class SignOffForm(forms.Form):
+    """Signing off; when tests changed since the draw, only knowingly (``acknowledge`` ticked)."""
+
+    acknowledge = forms.BooleanField(
+        label=_("I sign off knowing that tests changed since the draw: my sign-off covers the tests as they are now."),
+        required=False,
+    )
+
+    def __init__(self, *args, changed: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.changed = changed
+        if not changed:
+            del self.fields["acknowledge"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.changed and not cleaned.get("acknowledge"):
+            self.add_error("acknowledge", _("Tick this box to sign off despite the changes, or redraw the sample."))
+        return cleaned

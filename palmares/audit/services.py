@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from election.models import Edition, Entry
 from mystery_tests.models import TestResult
+from palmares.audit import changes
 from palmares.audit.sampling import audit_seed, draw
 from palmares.models import Audit, AuditCheck
 from palmares.publication.provenance import counted_leaves, provenance_of
@@ -47,9 +48,7 @@ def _locked_audit(edition: Edition) -> Audit:
     return audit
 
 
-def audit_draw(*, edition: Edition, user, rate: Decimal, nonce: str) -> Audit:
-    """Draw the edition's sample, once (``sampling`` documents the procedure)."""
-    nonce = nonce or ""
+def _checked_request(rate: Decimal, nonce: str) -> None:
     errors = []
     if not nonce.strip():
         errors.append({"field": "nonce", "message": _("Give a nonce of your own choosing (any text).")})
@@ -61,47 +60,113 @@ def audit_draw(*, edition: Edition, user, rate: Decimal, nonce: str) -> Audit:
         errors.append({"field": "rate", "message": _("The rate is a share of the tests: above 0, at most 1.")})
     if errors:
         raise AuditError(_("The sampling request is invalid; nothing was drawn."), errors)
+
+
+def _draw_into(audit: Audit, *, edition: Edition, user, rate: Decimal, nonce: str) -> Audit:
+    """Draw the sample of ``edition`` (locked) into ``audit`` (saved, or created when new)."""
+    leaves = counted_leaves(edition=edition)
+    total = sum(len(values) for values in leaves.values())
+    if total == 0:
+        raise AuditConflict(_("This edition has no counted test yet: there is nothing to sample."))
+    _categories, tree_hash = provenance_of(leaves)
+    seed = audit_seed(tree_hash, nonce)
+    drawn = draw(seed=seed, rate=rate, leaves=leaves)
+    results = {
+        row.fingerprint: row
+        for row in TestResult.objects.filter(
+            entry__category__edition=edition,
+            entry__status=Entry.Status.REGISTERED,
+            excluded=False,
+            fingerprint__in=[fingerprint.hex() for _slug, fingerprint in drawn],
+        )
+    }
+    audit.auditor, audit.rate, audit.nonce, audit.tree_hash = user, rate, nonce, tree_hash
+    audit.seed, audit.counted_tests, audit.drawn_at = seed.hex(), total, timezone.now()
+    audit.signed_off_at, audit.signed_off_by, audit.signed_tree_hash = None, None, ""
+    audit.save()
+    AuditCheck.objects.bulk_create(
+        AuditCheck(
+            audit=audit,
+            result=results[fingerprint.hex()],
+            position=position,
+            category_slug=slug,
+            fingerprint=fingerprint.hex(),
+        )
+        for position, (slug, fingerprint) in enumerate(drawn)
+    )
+    return audit
+
+
+def audit_draw(*, edition: Edition, user, rate: Decimal, nonce: str) -> Audit:
+    """Draw the edition's sample, once (``sampling`` documents the procedure; ``audit_redraw`` after changes)."""
+    nonce = nonce or ""
+    _checked_request(rate, nonce)
     with transaction.atomic():
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         if Audit.objects.filter(edition=locked).exists():
             raise AuditConflict(_("The sample of this edition has already been drawn; it is drawn once."))
-        leaves = counted_leaves(edition=locked)
-        total = sum(len(values) for values in leaves.values())
-        if total == 0:
-            raise AuditConflict(_("This edition has no counted test yet: there is nothing to sample."))
-        _categories, tree_hash = provenance_of(leaves)
-        seed = audit_seed(tree_hash, nonce)
-        drawn = draw(seed=seed, rate=rate, leaves=leaves)
-        results = {
-            row.fingerprint: row
-            for row in TestResult.objects.filter(
-                entry__category__edition=locked,
-                entry__status=Entry.Status.REGISTERED,
-                excluded=False,
-                fingerprint__in=[fingerprint.hex() for _slug, fingerprint in drawn],
+        return _draw_into(Audit(edition=locked), edition=locked, user=user, rate=rate, nonce=nonce)
+
+
+def _earlier_draw(audit: Audit) -> dict:
+    """The record of a draw about to be replaced: how it was drawn, its checks, its sign-off."""
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    checks = audit.checks.select_related("result__agency").order_by("position")
+    return {
+        "rate": str(audit.rate),
+        "nonce": audit.nonce,
+        "tree_hash": audit.tree_hash,
+        "seed": audit.seed,
+        "counted_tests": audit.counted_tests,
+        "drawn_at": iso(audit.drawn_at),
+        "signed_off_at": iso(audit.signed_off_at),
+        "signed_tree_hash": audit.signed_tree_hash,
+        "replaced_at": timezone.now().isoformat(),
+        "tests": [
+            {
+                "category": c.category_slug,
+                "agency": c.result.agency.slug,
+                "external_id": c.result.external_id,
+                "fingerprint": c.fingerprint,
+                "outcome": c.outcome or None,
+                "note": c.note,
+                "checked_at": iso(c.checked_at),
+            }
+            for c in checks
+        ],
+    }
+
+
+def audit_redraw(*, edition: Edition, user, nonce: str, rate: Decimal | None = None) -> Audit:
+    """Draw a new sample after the counted tests changed since the draw (or since the sign-off), with a new
+    nonce. The earlier draw, its checks and sign-off are kept in ``Audit.earlier_draws``; the new sample
+    starts unchecked and unsigned. Refused while nothing changed (the sample stands) and once published."""
+    nonce = nonce or ""
+    with transaction.atomic():
+        locked = Edition.objects.select_for_update().get(pk=edition.pk)
+        audit = Audit.objects.select_for_update().filter(edition=locked).first()
+        if audit is None:
+            raise AuditConflict(_("The sample of this edition has not been drawn yet."))
+        rate = audit.rate if rate is None else rate
+        _checked_request(rate, nonce)
+        if locked.frozen_at is not None:
+            raise AuditConflict(
+                _("The edition is published (its results are frozen): the sample can no longer be redrawn.")
             )
-        }
-        audit = Audit.objects.create(
-            edition=locked,
-            auditor=user,
-            rate=rate,
-            nonce=nonce,
-            tree_hash=tree_hash,
-            seed=seed.hex(),
-            counted_tests=total,
-            drawn_at=timezone.now(),
-        )
-        AuditCheck.objects.bulk_create(
-            AuditCheck(
-                audit=audit,
-                result=results[fingerprint.hex()],
-                position=position,
-                category_slug=slug,
-                fingerprint=fingerprint.hex(),
+        if not changes.covered(audit).changed:
+            raise AuditConflict(_("No counted test changed since the draw or the sign-off: the sample stands."))
+        used = {audit.nonce, *(earlier.get("nonce") for earlier in audit.earlier_draws)}
+        if nonce in used:
+            raise AuditError(
+                _("The sampling request is invalid; nothing was drawn."),
+                [{"field": "nonce", "message": _("Choose a new nonce: this one was already used for this edition.")}],
             )
-            for position, (slug, fingerprint) in enumerate(drawn)
-        )
-    return audit
+        audit.earlier_draws = [*audit.earlier_draws, _earlier_draw(audit)]
+        audit.checks.all().delete()
+        return _draw_into(audit, edition=locked, user=user, rate=rate, nonce=nonce)
 
 
 def audit_record_checks(*, edition: Edition, user, checks: list[CheckInput]) -> list[AuditCheck]:
@@ -141,8 +206,10 @@ def audit_record_checks(*, edition: Edition, user, checks: list[CheckInput]) -> 
     return changed
 
 
-def audit_sign_off(*, edition: Edition, user) -> Audit:
-    """Sign the audit off, once every drawn test has an outcome."""
+def audit_sign_off(*, edition: Edition, user, acknowledge_changes: bool = False) -> Audit:
+    """Sign the audit off, once every drawn test has an outcome. The sign-off covers the tree hash of the
+    counted tests at this moment (``signed_tree_hash``). When tests changed since the draw, the auditor
+    either redraws or signs off knowingly (``acknowledge_changes``); otherwise it is refused, naming them."""
     with transaction.atomic():
         audit = _locked_audit(edition)
         if audit.is_signed_off:
@@ -153,7 +220,17 @@ def audit_sign_off(*, edition: Edition, user) -> Audit:
                 _("%(n)d drawn test(s) have no outcome yet: record a check for each before signing off.")
                 % {"n": pending}
             )
+        change = changes.since_draw(audit)
+        if change.changed and not acknowledge_changes:
+            raise AuditConflict(
+                _(
+                    "%(changes)s Redraw the sample with a new nonce, or sign off acknowledging the changes: "
+                    "the sign-off then covers the tests as they are now."
+                )
+                % {"changes": change.since_draw_message()}
+            )
         audit.signed_off_at = timezone.now()
         audit.signed_off_by = user
-        audit.save(update_fields=["signed_off_at", "signed_off_by"])
+        audit.signed_tree_hash = change.current
+        audit.save(update_fields=["signed_off_at", "signed_off_by", "signed_tree_hash"])
     return audit

@@ -14,9 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from common.permissions import is_edition_auditor
 from election.models import Edition
-from palmares.audit import selectors, services
-from palmares.audit.forms import CheckForm, DrawForm
-from palmares.publication.provenance import counted_leaves, provenance_of
+from palmares.audit import changes, selectors, services
+from palmares.audit.forms import CheckForm, DrawForm, RedrawForm, SignOffForm
 
 
 def _edition(request: HttpRequest, edition_id: int) -> Edition:
@@ -35,40 +34,72 @@ def audit_home(request: HttpRequest) -> HttpResponse:
     return render(request, "palmares/audit/home.html", {"editions": editions})
 
 
+def _audit_post(request: HttpRequest, edition: Edition, forms: dict) -> HttpResponse | None:
+    """Carry out the posted action (draw, redraw, sign-off): a redirect when done, None to show the errors."""
+    action = request.POST.get("action")
+    form = forms.get(action)
+    if form is None or not form.is_valid():
+        return None
+    try:
+        if action == "draw":
+            services.audit_draw(edition=edition, user=request.user, **form.cleaned_data)
+            messages.success(request, _("The sample is drawn."))
+        elif action == "redraw":
+            services.audit_redraw(edition=edition, user=request.user, **form.cleaned_data)
+            messages.success(request, _("A new sample is drawn; the earlier one is kept in the audit's record."))
+        else:
+            acknowledge = bool(form.cleaned_data.get("acknowledge"))
+            services.audit_sign_off(edition=edition, user=request.user, acknowledge_changes=acknowledge)
+            messages.success(request, _("The audit is signed off."))
+    except services.AuditError as exc:
+        for error in exc.errors:
+            form.add_error(error.get("field"), error["message"])
+        return None
+    except services.AuditConflict as exc:
+        messages.error(request, str(exc))
+    return redirect("audit:edition", edition.pk)
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def audit_edition(request: HttpRequest, edition_id: int) -> HttpResponse:
     edition = _edition(request, edition_id)
     audit = selectors.audit_of(edition=edition)
-    draw_form = DrawForm(request.POST if request.method == "POST" and audit is None else None)
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "signoff":
-                services.audit_sign_off(edition=edition, user=request.user)
-                messages.success(request, _("The audit is signed off."))
-                return redirect("audit:edition", edition.pk)
-            if audit is None and draw_form.is_valid():
-                services.audit_draw(edition=edition, user=request.user, **draw_form.cleaned_data)
-                messages.success(request, _("The sample is drawn."))
-                return redirect("audit:edition", edition.pk)
-        except services.AuditError as exc:
-            for error in exc.errors:
-                draw_form.add_error(error.get("field"), error["message"])
-        except services.AuditConflict as exc:
-            messages.error(request, str(exc))
-            return redirect("audit:edition", edition.pk)
-    context = {"edition": edition, "audit": audit, "draw_form": draw_form}
-    if audit is None:
-        _categories, context["tree_hash"] = provenance_of(counted_leaves(edition=edition))
-    else:
+    posted = request.POST if request.method == "POST" else None
+    action = posted.get("action") if posted else None
+    current = changes.current_tree_hash(edition=edition)
+    change = changes.covered(audit, current=current) if audit is not None else None
+    since_draw = changes.since_draw(audit, current=current) if audit is not None else None
+    forms = {
+        "draw": DrawForm(posted if action == "draw" else None),
+        "redraw": RedrawForm(posted if action == "redraw" else None, initial={"rate": audit.rate} if audit else None),
+        "signoff": SignOffForm(
+            posted if action == "signoff" else None, changed=bool(since_draw and since_draw.changed)
+        ),
+    }
+    if posted is not None:
+        done = _audit_post(request, edition, forms)
+        if done is not None:
+            return done
+    context = {
+        "edition": edition,
+        "audit": audit,
+        "draw_form": forms["draw"],
+        "redraw_form": forms["redraw"],
+        "signoff_form": forms["signoff"],
+        "tree_hash": current,
+        "change": change,
+    }
+    if audit is not None:
         checks = list(selectors.audit_checks(audit=audit))
         context.update(
             checks=checks,
             pending=sum(1 for c in checks if not c.outcome),
             summary=selectors.audit_summary(edition=edition),
         )
-    return render(request, "palmares/audit/edition.html", context, status=400 if draw_form.errors else 200)
+    invalid = any(form.errors for form in forms.values())
+    return render(request, "palmares/audit/edition.html", context, status=400 if invalid else 200)
 
 
 @never_cache

@@ -25,6 +25,12 @@ class Audit(models.Model):
     drawn_at = models.DateTimeField(_("drawn at"))
     signed_off_at = moment(_("signed off at"))
     signed_off_by = by_user(_("signed off by"), on_delete=models.PROTECT)
+    # The edition's tree hash the sign-off covers (it may differ from ``tree_hash`` when tests changed after
+    # the draw and the auditor signed off knowingly); publication is refused while the current one differs.
+    signed_tree_hash = models.CharField(_("edition tree hash when signed off"), max_length=64, blank=True)
+    # Each earlier draw of this edition, replaced by a redraw after tests changed: how it was drawn, its
+    # checks and sign-off, kept as they were (the record of what the auditor saw and found).
+    earlier_draws = models.JSONField(_("earlier draws"), default=list, blank=True)
 
     class Meta:
         app_label = "palmares"

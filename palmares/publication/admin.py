@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from common.display import format_score
 from election.models import Edition
+from palmares.audit import changes as audit_changes
 from palmares.models import Publication
 from palmares.publication import services
 
@@ -207,6 +208,8 @@ class PublicationAdmin(admin.ModelAdmin):
             "form": form,
             "opts": self.model._meta,
             "action_label": _("Freeze and publish"),
+            # Tests changed since an audit's draw or sign-off (issue 17): said before the organiser publishes.
+            "warnings": audit_changes.unpublished_warnings(),
             "intro": _(
                 "Publishing freezes the edition's rankings and figures now (uploads are refused from this "
                 "moment) and makes the palmarès public now or at the time given. Scorecards are released "

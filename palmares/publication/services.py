@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from election.models import Edition
+from palmares.audit import changes as audit_changes
 from palmares.audit.selectors import audit_signed_off
-from palmares.models import Publication
-from palmares.publication.provenance import counted_leaves, freeze_trees
+from palmares.models import Audit, Publication
+from palmares.publication.provenance import counted_leaves, freeze_trees, provenance_of
 from palmares.publication.selectors import bump_public_generation, forget_live_publication
 from palmares.publication.signals import edition_published, edition_unpublished
 from palmares.publication.snapshot import build_snapshot, snapshot_fingerprint
@@ -49,6 +50,24 @@ def _recompute_stale(*, edition: Edition) -> None:
 
 def _invalidate_live_cache(edition_id: int) -> None:
     forget_live_publication(edition_id=edition_id)
+
+
+def _refuse_outdated_audit(*, edition: Edition, leaves: dict[str, list[bytes]]) -> None:
+    """A signed-off audit covers the counted tests it saw (its tree hash): the palmarès states it, so it is
+    not published over other tests. Refused, naming the change, until the auditor redraws and signs off."""
+    audit = Audit.objects.filter(edition=edition, signed_off_at__isnull=False).select_related("edition").first()
+    if audit is None:
+        return
+    _categories, current = provenance_of(leaves)
+    change = audit_changes.since_signoff(audit, current=current)
+    if change is not None and change.changed:
+        raise PublicationError(
+            _(
+                "%(edition)s cannot be published: %(changes)s The audit covers the tests as they were then "
+                "(%(hashes)s). Ask the auditor to redraw the sample with a new nonce and sign the audit off again."
+            )
+            % {"edition": edition, "changes": change.since_signoff_message(), "hashes": change.hashes_message()}
+        )
 
 
 def edition_publish(*, edition: Edition, at: dt.datetime | None = None, user=None) -> Publication:
@@ -86,6 +105,7 @@ def edition_publish(*, edition: Edition, at: dt.datetime | None = None, user=Non
         _recompute_stale(edition=locked)
         # METHODOLOGY §12: the counted tests' fingerprints, frozen with the snapshot (roots) and kept (proofs).
         leaves = counted_leaves(edition=locked)
+        _refuse_outdated_audit(edition=locked, leaves=leaves)
         snapshot = build_snapshot(edition=locked, goes_live_at=goes_live_at, leaves=leaves)
         if snapshot["rankings"].get("stale"):
             raise PublicationError(_("The rankings changed while publishing; try again."))

@@ -17,6 +17,7 @@ from palmares.certificates.services import certificates_issue
 from palmares.models import Appeal, Audit, AuditCheck, Certificate
 from palmares.publication.services import edition_publish
 from tests.support import factories
+from tests.support.audits import check_everything, drawn, name_auditor
 from tests.support.palmares import ONE_CATEGORY, build_world
 
 pytestmark = pytest.mark.django_db
@@ -24,32 +25,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def auditor(world):
-    user = factories.UserFactory(username="maitre-martin")
-    world.edition.auditor = user
-    world.edition.auditor_name = "Maître Jeanne Martin"
-    world.edition.save()
-    return user
+    return name_auditor(world)
 
 
 def browser(user, language="en") -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(user)
     return client
-
-
-def drawn(world, auditor) -> Audit:
-    return services.audit_draw(edition=world.edition, user=auditor, rate=0.1, nonce="page nonce")
-
-
-def check_everything(world, auditor, audit, outcome="verified", note=""):
-    services.audit_record_checks(
-        edition=world.edition,
-        user=auditor,
-        checks=[
-            services.CheckInput(c.result.agency.slug, c.result.external_id, outcome, note)
-            for c in audit.checks.select_related("result__agency")
-        ],
-    )
 
 
 def test_audit_page_draws_the_sample_and_lists_it(world, auditor):
@@ -255,8 +237,9 @@ def test_public_pages_and_verification_page_state_the_audit(world, auditor):
 
 
 # -- query counts (ENGINEERING "Tests": 1 and 3 items) --------------------------------------------------
-# Session, user, edition, audit, its drawn tests (with test, agency, brand, category), the summary, messages.
-QUERIES_SAMPLE_PAGE = 7
+# Session, user, edition, audit, its drawn tests (with test, agency, brand, category), the summary, messages;
+# the current tree hash (tests to fingerprint, categories, counted fingerprints) for the changes since the draw.
+QUERIES_SAMPLE_PAGE = 10
 
 
 def _queries(client, path: str) -> int:
