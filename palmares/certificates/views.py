@@ -6,6 +6,8 @@ revocation or an expiry shows at the next request."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -42,9 +44,11 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         return _never_cached(redirect(verify_path(canonical), permanent=True))
     anonymous = _plain_anonymous(request)
     key = f"palmares:verify:{canonical}:{public_generation()}:{get_language()}:{request.get_host()}"
-    if anonymous and (html := cache.get(key)) is not None:
-        return public_response(html)
     now = timezone.now()
+    if anonymous and isinstance(held := cache.get(key), tuple):
+        html, until = held
+        # Kept by common.pagecache too, until the state may change by the clock (as when first rendered).
+        return mark_public(public_response(html), (until - now).total_seconds())
     page = verification_page(code=canonical, now=now)
     if page is None:
         return _never_cached(unknown_code(request, canonical))
@@ -55,7 +59,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         response = render(request, "palmares/verify.html", {**page, "messages": ()})
     ttl = _verification_ttl(page["verification"], now)
     if ttl > 0:
-        cache.set(key, response.content.decode(), ttl)
+        cache.set(key, (response.content.decode(), now + dt.timedelta(seconds=ttl)), ttl)
         mark_public(response, ttl)
     return make_public(response)
 

@@ -25,7 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from common.display import country_name
-from common.pagecache import MAX_TTL, mark_public
+from common.pagecache import mark_public
 from common.permissions import is_organiser
 from election.models import Edition
 from palmares.audit.selectors import audit_statement
@@ -86,10 +86,10 @@ def public_response(html: str) -> HttpResponse:
 def _until_next_go_live() -> float:
     """Seconds until a scheduled publication goes live (a page listing live editions changes then)."""
     upcoming = selectors.next_go_live_cached()
-    return (upcoming - timezone.now()).total_seconds() if upcoming is not None else MAX_TTL
+    return (upcoming - timezone.now()).total_seconds() if upcoming is not None else selectors.PAGE_TTL
 
 
-def _respond(request: HttpRequest, key_parts: tuple, build, *, ttl=lambda: MAX_TTL) -> HttpResponse:
+def _respond(request: HttpRequest, key_parts: tuple, build, *, ttl=lambda: selectors.PAGE_TTL) -> HttpResponse:
     """A live page: for plain anonymous visitors the whole page comes from the cache as it is (no
     token, no cookie); anyone else gets the cached main part inside a shell rendered for them."""
     if not _plain_anonymous(request):

@@ -3,6 +3,7 @@
 revocation."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from palmares.certificates.services import certificate_revoke, certificates_issue
@@ -112,6 +113,23 @@ def test_verification_page_cached_then_fresh_after_revocation(organiser, django_
     assert not cached.cookies
     assert "Titre utilisé hors de sa catégorie." not in cached.content.decode()
     assert "Titre utilisé hors de sa catégorie." in after.content.decode()
+
+
+def test_verification_page_from_the_views_cache_is_kept_by_the_middleware_again(db):
+    # Arrange: rendered once, then the middleware's copy expires (the view's own copy lives longer)
+    certificate = _certificate()
+    url = f"/verify/{certificate.code}/"
+    first = Client(HTTP_ACCEPT_LANGUAGE="fr").get(url)
+    kept_key = f"public-pages:testserver:fr:{url}"
+    assert cache.get(kept_key) is not None
+    cache.delete(kept_key)
+
+    # Act: answered by the view from its cache
+    again = Client(HTTP_ACCEPT_LANGUAGE="fr").get(url)
+
+    # Assert: the middleware keeps it again, so the next visitors skip the view
+    assert again.content == first.content
+    assert cache.get(kept_key) is not None
 
 
 def test_verification_page_signed_in_rendered_afresh_never_public(organiser):
