@@ -21,6 +21,18 @@ RULE_BOOK_PLACES = 9
 SCORE_PLACES = 2
 
 
+def _finite_decimal(value: Any) -> Decimal | None:
+    """``value`` as an exact decimal (a float by its shortest repr, so 0.1 is 0.1), or None when it is
+    no number (None, empty text, a boolean, text that is no number, NaN, infinity)."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    except (TypeError, ValueError, InvalidOperation):
+        return None
+    return exact if exact.is_finite() else None
+
+
 def display_score(value: Any, places: int = SCORE_PLACES) -> Decimal | None:
     """The displayed value of a score: first the rule book's 9 decimals (§7), then half up to
     ``places`` decimals (§10). None for no value (None, empty text, NaN, infinity).
@@ -28,13 +40,8 @@ def display_score(value: Any, places: int = SCORE_PLACES) -> Decimal | None:
     Going through 9 decimals first makes a binary float such as 14.454999999999998 (14.455
     computed with float noise) display as 14.46, as the rule book's value does.
     """
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    except (TypeError, ValueError, InvalidOperation):
-        return None
-    if not exact.is_finite():
+    exact = _finite_decimal(value)
+    if exact is None:
         return None
     nine = exact.quantize(Decimal(1).scaleb(-RULE_BOOK_PLACES), rounding=ROUND_HALF_UP)
     return nine.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
@@ -56,13 +63,8 @@ def format_score(value: Any, places: int = SCORE_PLACES, *, empty: str = "") -> 
 def display_percent(value: Any) -> str | None:
     """A probability as a whole percentage (§11): "> 99" from 0.995, "< 1" under 0.005, otherwise
     the percentage rounded half up ("97"). None for no value. Without the sign: see ``format_percent``."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    except (TypeError, ValueError, InvalidOperation):
-        return None
-    if not exact.is_finite():
+    exact = _finite_decimal(value)
+    if exact is None:
         return None
     if exact >= Decimal("0.995"):
         return "> 99"
@@ -178,6 +180,12 @@ class BarLayout:
     label_above: int = 0
 
 
+def svg_number(value: float) -> int | float:
+    """An SVG coordinate or length to one decimal, a whole one as an integer ("22", never "22.0")."""
+    value = round(float(value), 1)
+    return int(value) if value.is_integer() else value
+
+
 def bar_chart(rows: list[tuple[str, list[tuple[str, Any, str]]]], scale: float, layout: BarLayout) -> dict[str, Any]:
     """``rows`` = [(label, [(css class, value, text), …])] → the positioned bars on a 0–``scale`` axis:
     ``{"width", "height", "label_width", "label_x", "label_anchor", "rows": [{"label", "label_y",
@@ -193,7 +201,7 @@ def bar_chart(rows: list[tuple[str, list[tuple[str, Any, str]]]], scale: float, 
         bars = []
         for i, (css, value, text) in enumerate(series):
             top = y + i * (layout.bar_height + layout.gap)
-            length = 0.0 if value is None else round(max(layout.min_bar, plot * min(float(value), scale) / scale), 1)
+            length = 0 if value is None else svg_number(max(layout.min_bar, plot * min(float(value), scale) / scale))
             bars.append(
                 {
                     "css": css,
@@ -202,17 +210,18 @@ def bar_chart(rows: list[tuple[str, list[tuple[str, Any, str]]]], scale: float, 
                     "width": length,
                     "height": layout.bar_height,
                     "text": text,
-                    "text_x": round(layout.label_width + length + 6, 1),
-                    "text_y": top + layout.bar_height / 2 + layout.baseline,
+                    "text_x": svg_number(layout.label_width + length + 6),
+                    "text_y": svg_number(top + layout.bar_height / 2 + layout.baseline),
                     "missing": value is None,
                 }
             )
         group = len(series) * (layout.bar_height + layout.gap)
-        out.append({"label": label, "label_y": label_y if layout.label_above else y + group / 2 + 5, "bars": bars})
+        label_y = label_y if layout.label_above else y + group / 2 + 5
+        out.append({"label": label, "label_y": svg_number(label_y), "bars": bars})
         y += group + layout.row_gap
     return {
         "width": layout.width,
-        "height": y + layout.bottom,
+        "height": svg_number(y + layout.bottom),
         "rows": out,
         "label_width": layout.label_width,
         # Where and how labels are anchored: at the left edge above the bars, or ending before them.
