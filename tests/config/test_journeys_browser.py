@@ -22,7 +22,7 @@ from scoring.models import EntryScore
 from tests.support import factories
 from tests.support.browser import chromium, log_in, new_page, shot
 from tests.support.factories import PASSWORD
-from tests.support.imports import csv_bytes
+from tests.support.world import csv_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

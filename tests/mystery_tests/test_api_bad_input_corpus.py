@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mystery_tests.models import ImportJob, ResultEvent, TestResult
 from tests.conftest import token_client, upload_counts
-from tests.support.imports import HEADER, csv_bytes, iworld, json_item, row  # noqa: F401  (fixture)
+from tests.support.world import HEADER, csv_bytes, iworld, json_item, row  # noqa: F401  (fixture)
 
 
 def stored() -> tuple[int, int]:

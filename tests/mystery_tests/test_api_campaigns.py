@@ -71,7 +71,8 @@ def test_campaign_detail_is_the_contract_object(world):
         {
             "id": e.pk,
             "brand": {"slug": e.brand.slug, "name": e.brand.name},
-            "category": {"slug": e.category.slug, "name": e.category.name},
+            # name in the edition's language; names (issue 19, an addition) in every language given
+            "category": {"slug": e.category.slug, "name": e.category.name, "names": {"fr": e.category.name}},
         }
         for e in expected_entries
     ]
@@ -350,7 +351,7 @@ def test_progress_counts_received_and_counted_per_entry_and_channel(world):
     assert len(body["entries"]) == 6
     line = next(line for line in body["entries"] if line["entry"] == e1.pk)
     assert line["brand"] == {"slug": "banque-brand-1", "name": e1.brand.name}
-    assert line["category"] == {"slug": "banque", "name": "Banque en ligne"}
+    assert line["category"] == {"slug": "banque", "name": "Banque en ligne", "names": {"fr": "Banque en ligne"}}
     assert line["channels"] == {
         "phone": {"quota": 140, "received": 3, "counted": 2},
         "email": {"quota": 50, "received": 1, "counted": 1},

@@ -14,7 +14,7 @@ from mystery_tests.services import results_upload
 from palmares.appeals.services import appeal_file, appeal_reject
 from tests.conftest import token_client
 from tests.support.appeals import build_world
-from tests.support.imports import csv_bytes, iworld, json_item, row  # noqa: F401  (fixture)
+from tests.support.world import csv_bytes, iworld, json_item, row  # noqa: F401  (fixture)
 
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 

@@ -1,5 +1,5 @@
 """POST /api/v1/campaigns/{id}/results/: every bad input is a 400 naming its index and field, and stores nothing."""
-# ruff: noqa: F811, E501  (long expected messages read best on one line; pytest fixtures imported from tests.support.agencies are redefined as test arguments)
+# ruff: noqa: F811, E501  (long expected messages read best on one line; pytest fixtures imported from tests.support.world are redefined as test arguments)
 
 import json
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 from election.models import Edition
 from mystery_tests.models import Campaign, ResultEvent, TestResult
 from scoring.models import CategoryRanking
-from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
+from tests.support.world import result, world  # noqa: F401  (world is a fixture)
 
 
 def url(campaign) -> str:

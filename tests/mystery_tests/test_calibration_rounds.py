@@ -11,7 +11,7 @@ from django.test import Client
 from mystery_tests import calibration, calibration_service
 from mystery_tests.models import CalibrationRating, CalibrationRound
 from tests.support import factories
-from tests.support.imports import iworld  # noqa: F401  (fixture)
+from tests.support.world import iworld  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.agencies are redefined as test arguments)
+# ruff: noqa: F811  (pytest fixtures imported from tests.support.world are redefined as test arguments)
 """Messages people read name a channel by its label in their language, not by its code (issue 13)."""
 
 import pytest
@@ -8,7 +8,7 @@ from election.models import Edition
 from mystery_tests import review
 from mystery_tests.models import Campaign, TestResult
 from mystery_tests.services import ResultsInvalid, results_upload
-from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
+from tests.support.world import result, world  # noqa: F401  (world is a fixture)
 
 
 @pytest.fixture

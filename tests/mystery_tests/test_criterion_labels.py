@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (the world fixture imported from tests.support.agencies is a test argument)
+# ruff: noqa: F811  (the world fixture imported from tests.support.world is a test argument)
 """Criterion labels in both languages (issue 19): the default grid, ``load_edition``'s ``labels``,
 the contract's ``label`` kept in the edition's language with ``labels`` added, and the reader's
 language on the public methodology page."""
@@ -12,8 +12,8 @@ from mystery_tests.loading import EditionFileInvalid, load_edition
 from mystery_tests.models import Criterion
 from palmares.publication import services
 from tests.support import factories
-from tests.support.agencies import world  # noqa: F401  (a fixture)
 from tests.support.palmares import build_world, recompute
+from tests.support.world import world  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 

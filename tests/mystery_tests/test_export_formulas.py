@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.agencies are redefined as test arguments)
+# ruff: noqa: F811  (pytest fixtures imported from tests.support.world are redefined as test arguments)
 """Formula injection in the results export (issue 13, finding 9; OWASP "CSV injection"): every CSV
 cell is quoted and every part of a cell that could start a formula is neutralised; the XLSX export
 writes text as strings, never formulas."""
@@ -14,7 +14,7 @@ from election.models import Brand
 from mystery_tests import exports
 from mystery_tests.models import TestResult
 from mystery_tests.services import results_upload
-from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
+from tests.support.world import result, world  # noqa: F401  (world is a fixture)
 
 INJECTED_COMMENT = "x;=1+1;"
 INJECTED_ID = "AG-1,@SUM(A1)"

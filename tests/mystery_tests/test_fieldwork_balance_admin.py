@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (the world fixture is imported from tests.support.agencies and requested by name)
+# ruff: noqa: F811  (the world fixture is imported from tests.support.world and requested by name)
 """What organisers see of the fieldwork (issue 20): the campaign admin's balance page, with the entries
 that break the plan."""
 
@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.support import factories
-from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
+from tests.support.world import result, world  # noqa: F401  (world is a fixture)
 
 pytestmark = pytest.mark.django_db
 

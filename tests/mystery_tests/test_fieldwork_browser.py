@@ -15,7 +15,7 @@ import pytest
 
 from mystery_tests.models import TestResult
 from tests.support.browser import chromium, log_in, new_page, shot
-from tests.support.imports import HEADER, csv_bytes, iworld, row  # noqa: F401  (fixtures)
+from tests.support.world import HEADER, csv_bytes, iworld, row  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,7 +77,7 @@ def test_browser_agency_reads_its_plan_uploads_planned_tests_and_sees_its_progre
 
         # Act 4: the plan page again
         page.goto(f"{base}/agency/campaigns/{campaign.pk}/plan/")
-        line = page.locator(f"tr[data-entry='{iworld.entries[0].pk}']")
+        line = page.locator(f"tr[data-entry='{iworld.entries['banque-1'].pk}']")
         first_week = line.locator("td.num").first.inner_text()
         shot(page, "fieldwork-plan-after")
 

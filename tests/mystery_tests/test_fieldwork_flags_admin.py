@@ -5,7 +5,7 @@ quality review; nothing is excluded by a flag."""
 import pytest
 from django.test import Client
 
-from tests.support.imports import iworld, json_item, upload_results  # noqa: F401  (fixtures)
+from tests.support.world import iworld, json_item, upload_results  # noqa: F401  (fixtures)
 
 CHANGELIST = "/admin/mystery_tests/testresult/"
 

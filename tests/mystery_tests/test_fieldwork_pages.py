@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (the world fixture is imported from tests.support.agencies and requested by name)
+# ruff: noqa: F811  (the world fixture is imported from tests.support.world and requested by name)
 """The fieldwork settings (load_edition, defaults), the plan's API endpoint and CSV, the agency's plan page
 with its progress, the organisers' balance page and the brands' spread of tests (issue 20)."""
 
@@ -20,7 +20,7 @@ from mystery_tests import fieldwork
 from mystery_tests.loading import EditionFileInvalid, load_edition
 from mystery_tests.models import TestResult
 from tests.support import factories
-from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
+from tests.support.world import result, world  # noqa: F401  (world is a fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from mystery_tests import imports, tasks
 from mystery_tests.models import ImportJob, TestResult, UploadReceipt
-from tests.support.imports import csv_bytes, iworld, row  # noqa: F401  (fixture)
 from tests.support.workers import wait_until
+from tests.support.world import csv_bytes, iworld, row  # noqa: F401  (fixture)
 
 
 def _job(iworld, **fields) -> ImportJob:

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from mystery_tests.models import ImportJob, TestResult
 from tests.conftest import token_client
-from tests.support.imports import csv_bytes, iworld, row, xlsx_bytes  # noqa: F401  (fixtures)
+from tests.support.world import csv_bytes, iworld, row, xlsx_bytes  # noqa: F401  (fixtures)
 
 IMPORT_KEYS = {"id", "status", "rows_total", "rows_done", "created", "updated", "unchanged", "errors"}
 

@@ -10,7 +10,7 @@ import pytest
 
 from mystery_tests.models import ImportJob, TestResult
 from tests.support.factories import PASSWORD
-from tests.support.imports import csv_bytes, iworld, row  # noqa: F401  (fixtures)
+from tests.support.world import csv_bytes, iworld, row  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from election.models import Edition
 from mystery_tests import imports, services
 from mystery_tests.models import ImportJob, ResultEvent, TestResult
-from tests.support.imports import HEADER, csv_bytes, iworld, row, xlsx_bytes  # noqa: F401  (fixtures)
+from tests.support.world import HEADER, csv_bytes, iworld, row, xlsx_bytes  # noqa: F401  (fixtures)
 
 UTC = dt.UTC
 
@@ -52,7 +52,7 @@ def test_import_french_excel_csv_stores_typed_results(iworld, run_file):
     assert first.scores == {"greeting": 2, "courtesy": 1, "answer_accuracy": 2}
     assert first.comment == "Conseillère aimable; réponse exacte."
     assert first.performed_at == dt.datetime(2027, 5, 12, 8, 31, tzinfo=UTC)
-    assert first.entry == iworld.entries[0]
+    assert first.entry == iworld.entries["banque-1"]
     assert (stored["T-00002"].reached, stored["T-00002"].scores, stored["T-00002"].score) == (False, {}, 0.0)
     assert stored["T-00003"].wait_seconds == 45
 

@@ -11,7 +11,7 @@ from django.test import Client
 from mystery_tests.models import ImportJob, TestResult
 from tests.conftest import session_client
 from tests.support import factories
-from tests.support.imports import csv_bytes, iworld, json_item, row, upload_results  # noqa: F401  (fixtures)
+from tests.support.world import csv_bytes, iworld, json_item, row, upload_results  # noqa: F401  (fixtures)
 
 
 def test_agency_home_lists_own_campaigns_with_progress(iworld):

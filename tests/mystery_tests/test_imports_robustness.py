@@ -156,7 +156,7 @@ def test_csv_header_of_thousands_of_columns_is_refused_on_row_1_before_reading(i
 
 
 def test_csv_grid_larger_than_the_limit_is_refused_on_row_1(iworld, upload, monkeypatch):
-    monkeypatch.setattr(formats, "XLSX_MAX_CELLS", 100)
+    monkeypatch.setattr(formats, "CSV_MAX_CELLS", 100)
 
     job = upload(csv_bytes([row(n) for n in range(1, 41)]), name="semaine.csv")
 

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mystery_tests.models import ImportJob, TestResult
 from tests.conftest import token_client
-from tests.support.imports import csv_bytes, iworld, row  # noqa: F401  (fixtures)
 from tests.support.workers import services_only, wait_until
+from tests.support.world import csv_bytes, iworld, row  # noqa: F401  (fixtures)
 
 pytestmark = services_only
 

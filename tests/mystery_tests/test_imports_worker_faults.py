@@ -31,8 +31,8 @@ from django.db.models import F
 from mystery_tests import imports
 from mystery_tests.models import ImportJob, TestResult
 from mystery_tests.services import agency_api_token
-from tests.support.imports import HEADER, csv_bytes, iworld, row  # noqa: F401  (fixture)
 from tests.support.workers import RedisServer, gunicorn, process_env, services_only, wait_until, worker
+from tests.support.world import HEADER, csv_bytes, iworld, row  # noqa: F401  (fixture)
 
 pytestmark = [*services_only, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from mystery_tests.models import ImportJob, TestResult, UploadReceipt
 from mystery_tests.services import results_upload
 from palmares.publication.services import edition_publish
-from tests.support.agencies import result, world  # noqa: F401  (fixture)
+from tests.support.world import result, world  # noqa: F401  (fixture)
 
 
 def test_admin_result_page_shows_its_fingerprint_and_the_replaced_versions(world, organiser):

@@ -27,9 +27,8 @@ from palmares.publication.services import edition_publish
 from palmares.publication.snapshot import build_snapshot
 from tests.conftest import token_client
 from tests.support import factories
-from tests.support.agencies import result, world  # noqa: F401  (fixture)
 from tests.support.audit_redraw import mth
-from tests.support.imports import csv_bytes, iworld, row  # noqa: F401  (fixture)
+from tests.support.world import csv_bytes, iworld, result, row, world  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.agencies are redefined as test arguments)
+# ruff: noqa: F811  (pytest fixtures imported from tests.support.world are redefined as test arguments)
 """METHODOLOGY §5's cap: an entry never holds more non-excluded tests on a channel than the
 channel's quota. Uploads (JSON, dry run, HTTP), file imports and restores going above it are
 refused, all or nothing, naming the item (index or row), the entry, the channel and the quota."""
@@ -15,8 +15,7 @@ from election.models import Edition
 from mystery_tests import imports, review
 from mystery_tests.models import Campaign, ImportJob, TestResult
 from mystery_tests.services import ResultsInvalid, results_upload
-from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
-from tests.support.imports import csv_bytes, row
+from tests.support.world import csv_bytes, result, row, world  # noqa: F401  (world is a fixture)
 
 QUOTA = 3
 

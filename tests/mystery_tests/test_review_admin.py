@@ -14,7 +14,7 @@ from django.utils import timezone
 from mystery_tests import review
 from mystery_tests.models import Criterion, ImportJob, TestResult
 from tests.support import factories
-from tests.support.imports import iworld, json_item, upload_results  # noqa: F401  (fixtures)
+from tests.support.world import iworld, json_item, upload_results  # noqa: F401  (fixtures)
 
 CHANGELIST = "/admin/mystery_tests/testresult/"
 

@@ -9,7 +9,7 @@ from mystery_tests import review
 from mystery_tests.models import ResultEvent, TestResult
 from mystery_tests.signals import inputs_changed
 from scoring.models import CategoryRanking
-from tests.support.imports import iworld, json_item, upload_results  # noqa: F401  (fixtures)
+from tests.support.world import iworld, json_item, upload_results  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

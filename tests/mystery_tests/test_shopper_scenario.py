@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (fixtures imported from tests.support.agencies / tests.support.imports are requested by name)
+# ruff: noqa: F811  (fixtures imported from tests.support.world are requested by name)
 """The optional ``shopper`` and ``scenario`` of a result (API.md "A test result", issue 20): in JSON and
 files, stored, listed, kept in the history and the exports, documented; never in the fingerprint or the
 score; old results without them keep working."""
@@ -11,8 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mystery_tests import exports, imports
 from mystery_tests.models import ResultEvent, TestResult
-from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
-from tests.support.imports import HEADER, csv_bytes, iworld, row  # noqa: F401  (iworld is a fixture)
+from tests.support.world import HEADER, csv_bytes, iworld, result, row, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
 """results_upload, test_score and grid_recompute_scores (mystery_tests.services)."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.agencies are redefined as test arguments)
+# ruff: noqa: F811  (pytest fixtures imported from tests.support.world are redefined as test arguments)
 
 import datetime as dt
 import math
@@ -22,7 +22,7 @@ from mystery_tests.services import (
     test_score,
 )
 from mystery_tests.signals import inputs_changed
-from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
+from tests.support.world import result, world  # noqa: F401  (world is a fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ same rows, history, fingerprints and receipts for the same uploads.
 Runs on SQLite (the ORM writer, checked against what the uploads sent) and on PostgreSQL, where the
 COPY writer — the one ``writer_for`` picks there — is compared with the ORM writer on the same data.
 """
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.agencies are redefined as test arguments)
+# ruff: noqa: F811  (pytest fixtures imported from tests.support.world are redefined as test arguments)
 
 import datetime as dt
 
@@ -15,7 +15,7 @@ from mystery_tests import services
 from mystery_tests.fields import CONTENT_ATTRIBUTES
 from mystery_tests.models import ResultEvent, TestResult, UploadReceipt
 from mystery_tests.writers import CopyResultWriter, OrmResultWriter, version_data, writer_for
-from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
+from tests.support.world import result, world  # noqa: F401  (world is a fixture)
 
 ROW_FIELDS = ("external_id", "campaign_id", *CONTENT_ATTRIBUTES, "score", "fingerprint", "version", "excluded")
 

@@ -26,7 +26,7 @@ from rest_framework.test import APIClient  # noqa: E402
 from mystery_tests.models import ImportJob, TestResult  # noqa: E402
 from mystery_tests.services import agency_api_token  # noqa: E402
 from tests.support import factories  # noqa: E402
-from tests.support.imports import csv_bytes, json_item, row  # noqa: E402
+from tests.support.world import csv_bytes, json_item, row  # noqa: E402
 
 THREADS_JSON = 4
 THREADS_IMPORT = 2

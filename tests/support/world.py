@@ -24,21 +24,30 @@ Entry C ("cerise"): phone a=0 b=0 c=2 → 5; email unreached → 0; overall 10/3
 Ranks: B 1, A 2, C 3.
 Entry D ("dune", with ``entrants=4``): phone a=2 b=1 c=2 → 20 × (1 + 1 + 1)/4 = 15; email x=2 y=1
   → 20 × (1 + 1.5)/4 = 12.5; overall (30 + 12.5)/3 = 14.1666…  Ranks then: D 1, B 2, A 3, C 4.
+
+``world`` and ``iworld`` (fixtures, at the end) are the agency tests' world, built by ``agency_world``,
+with the results and files agencies send (``result``, ``json_item``, ``row``, ``csv_bytes``, ``xlsx_bytes``).
 """
 
+import csv
 import datetime as dt
+import io
 import itertools
 import random
 from dataclasses import dataclass
 
+import openpyxl
+import pytest
 from django.utils import timezone
 
 from election.channels import CHANNELS
 from election.models import BrandMembership, Category, Edition, Entry
-from mystery_tests.models import Campaign, Criterion, TestResult
+from mystery_tests import services
+from mystery_tests.models import Agency, Campaign, Criterion, TestResult
 from mystery_tests.validation import test_score
 from scoring.selectors import rankings_for
 from scoring.services import recompute_categories
+from tests.conftest import token_client
 from tests.support import factories
 
 _ids = itertools.count(1)
@@ -307,3 +316,209 @@ def season(*, year: int = 2031, entries: int = 6, seed: int = 7, released: bool 
     recompute_categories(category_ids=[category.id])
     set_state(edition, released=released, published=published)
     return edition, category, made
+
+
+# -- the agency world (agency API, uploads, imports, review) -----------------------------------------
+
+
+@dataclass
+class AgencyWorld:
+    edition: Edition
+    banque: Category
+    entries: dict[str, Entry]  # "banque-1" …; with the API variant also "assurance-1" …, "banque-withdrawn" …
+    agency_a: Agency
+    agency_b: Agency
+    campaign_a: Campaign
+    campaign_b: Campaign
+    user_a: object
+    user_b: object
+    nobody: object
+    assurance: Category | None = None
+    energie: Category | None = None
+    brand_member: object = None
+    organiser: object = None
+
+    def client(self, user):
+        """A token client asking for English, so that tests read the messages' source text."""
+        client = token_client(user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    @property
+    def api_a(self):
+        return self.client(self.user_a)
+
+
+def agency_world(*, api: bool) -> AgencyWorld:
+    """France 2027 (default grid) with the category "banque" (three registered entries) in the campaigns
+    of agencies A ("terrain-sa") and B ("autre-agence"), an API user of each and a user with no role.
+
+    ``api`` (fixture ``world``, the agency API tests): also "assurance" in both campaigns and "energie" in
+    none, three entries each (brands "banque-brand-1", "Banque en ligne 1" …), a withdrawn and a
+    disqualified entry in "banque", users "api-terrain-sa" and "api-autre-agence", a member of banque-1's
+    brand. Otherwise (fixture ``iworld``, the import and review tests): brands "banque-1" … ("Banque 1" …),
+    as the files name them, users "field-a" and "field-b", and an organiser.
+    """
+    edition = factories.EditionFactory(year=2027, tests_start_on=dt.date(2027, 5, 2), tests_end_on=dt.date(2027, 7, 31))
+    names = (
+        {"banque": "Banque en ligne", "assurance": "Assurance", "energie": "Énergie"}
+        if api
+        else {"banque": "Banque en ligne"}
+    )
+    categories = {
+        slug: factories.CategoryFactory(edition=edition, slug=slug, name=name) for slug, name in names.items()
+    }
+    entries = {}
+    for cat in categories.values():
+        for i in (1, 2, 3):
+            slug, name = (f"{cat.slug}-brand-{i}", f"{cat.name} {i}") if api else (f"banque-{i}", f"Banque {i}")
+            brand = factories.BrandFactory(slug=slug, name=name)
+            entries[f"{cat.slug}-{i}"] = factories.EntryFactory(category=cat, brand=brand)
+    banque = categories["banque"]
+    if api:
+        for status in ("withdrawn", "disqualified"):
+            brand = factories.BrandFactory(slug=f"banque-brand-{status}")
+            entries[f"banque-{status}"] = factories.EntryFactory(category=banque, brand=brand, status=status)
+    in_campaigns = [banque, categories["assurance"]] if api else [banque]
+    agency_a = factories.AgencyFactory(slug="terrain-sa", name="Terrain SA")
+    agency_b = factories.AgencyFactory(slug="autre-agence", name="Autre Agence")
+    campaign_a = factories.CampaignFactory(edition=edition, agency=agency_a, categories=in_campaigns)
+    campaign_b = factories.CampaignFactory(edition=edition, agency=agency_b, categories=in_campaigns)
+    usernames = ("api-terrain-sa", "api-autre-agence") if api else ("field-a", "field-b")
+    user_a = factories.AgencyMembershipFactory(agency=agency_a, user__username=usernames[0]).user
+    user_b = factories.AgencyMembershipFactory(agency=agency_b, user__username=usernames[1]).user
+    extra = {}
+    if api:
+        brand = entries["banque-1"].brand
+        extra["brand_member"] = factories.BrandMembershipFactory(brand=brand, user__username="brand-a").user
+    else:
+        extra["organiser"] = factories.OrganiserFactory(username="organiser", is_superuser=True)
+    return AgencyWorld(
+        edition=edition,
+        banque=banque,
+        assurance=categories.get("assurance"),
+        energie=categories.get("energie"),
+        entries=entries,
+        agency_a=agency_a,
+        agency_b=agency_b,
+        campaign_a=campaign_a,
+        campaign_b=campaign_b,
+        user_a=user_a,
+        user_b=user_b,
+        nobody=factories.UserFactory(username="nobody"),
+        **extra,
+    )
+
+
+@pytest.fixture
+def world(db) -> AgencyWorld:
+    """The agency API tests' world (``agency_world(api=True)``); import it where a test requests it."""
+    return agency_world(api=True)
+
+
+@pytest.fixture
+def iworld(db, settings) -> AgencyWorld:
+    """The import and review tests' world (``agency_world(api=False)``); messages asserted in English
+    (test_imports_api checks the French ones)."""
+    settings.LANGUAGE_CODE = "en"
+    return agency_world(api=False)
+
+
+def result(entry: Entry, n: int = 1, **overrides) -> dict:
+    """A valid phone result for ``entry``: weights 1, 1, 3 → 10 × (2 + 1 + 6) / 5 = 18.0."""
+    item = {
+        "external_id": f"AG-{entry.pk}-{n:06d}",
+        "entry": entry.pk,
+        "channel": "phone",
+        "performed_at": "2027-05-12T10:31:00+02:00",
+        "reached": True,
+        "wait_seconds": 45,
+        "response_hours": None,
+        "scores": {"greeting": 2, "courtesy": 1, "answer_accuracy": 2},
+        "comment": "Conseillère aimable, réponse exacte.",
+    }
+    item.update(overrides)
+    return item
+
+
+def json_item(n: int, *, brand: str = "banque-1", **overrides) -> dict:
+    """A valid phone result on ``brand`` in "banque", named by slugs (the iworld's brands)."""
+    item = {
+        "external_id": f"J-{n:05d}",
+        "brand": brand,
+        "category": "banque",
+        "channel": "phone",
+        "performed_at": "2027-05-12T10:31:00+02:00",
+        "reached": True,
+        "scores": {"greeting": 2, "courtesy": 1},
+    }
+    item.update(overrides)
+    return item
+
+
+def upload_results(campaign: Campaign, *items: dict, user=None) -> list[TestResult]:
+    """Stores JSON items through the agency-API service (the same path as every upload)."""
+    services.results_upload(campaign=campaign, items=list(items), user=user)
+    keys = [i["external_id"] for i in items]
+    return list(TestResult.objects.filter(agency=campaign.agency, external_id__in=keys).order_by("external_id"))
+
+
+# Files are written the way field teams write them: Excel's French CSV (``;``, BOM, oui/non, decimal
+# commas) or an XLSX workbook with real date cells.
+HEADER = [
+    "external_id",
+    "brand",
+    "category",
+    "channel",
+    "performed_at",
+    "reached",
+    "wait_seconds",
+    "response_hours",
+    "comment",
+    "greeting",
+    "courtesy",
+    "answer_accuracy",
+    "clarity",
+]
+
+
+def row(n: int, **overrides) -> dict:
+    """A valid phone test on banque-1, as a field team writes it (French booleans, decimal comma)."""
+    values = {
+        "external_id": f"T-{n:05d}",
+        "brand": "banque-1",
+        "category": "banque",
+        "channel": "phone",
+        "performed_at": "2027-05-12 10:31:00+02:00",
+        "reached": "oui",
+        "wait_seconds": "12,5",
+        "response_hours": "",
+        "comment": "Conseillère aimable; réponse exacte.",
+        "greeting": "2",
+        "courtesy": "1",
+        "answer_accuracy": "2",
+        "clarity": "",
+    }
+    values.update(overrides)
+    return values
+
+
+def csv_bytes(rows: list[dict], *, header: list[str] | None = None, sep: str = ";", bom: bool = True) -> bytes:
+    header = header or HEADER
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=sep, lineterminator="\r\n")
+    writer.writerow(header)
+    for values in rows:
+        writer.writerow([values.get(name, "") for name in header])
+    return (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(rows: list[list], *, header: list[str] | None = None) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header or HEADER)
+    for values in rows:
+        sheet.append(values)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

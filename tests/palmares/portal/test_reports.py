@@ -35,7 +35,7 @@ def test_report_pdf_states_the_scorecard_facts():
 
     text = _pdf_text(_download(world.member_a, world.a))
 
-    # A (12.50, the only complete entry: laureate) is 3rd of 4 after D and B; average (see test_portal_views).
+    # A (12.50, the only complete entry: laureate) is 3rd of 4 after D and B; average (see test_views).
     for fact in (
         "Azur",
         "Banque en ligne",

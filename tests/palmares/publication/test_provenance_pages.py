@@ -10,7 +10,7 @@ import sys
 from django.test import Client
 
 from palmares.publication.services import edition_publish
-from tests.support.agencies import result, world  # noqa: F401  (fixture)
+from tests.support.world import result, world  # noqa: F401  (fixture)
 
 
 def _published(world, organiser):

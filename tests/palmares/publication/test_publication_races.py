@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.agencies are redefined as test arguments)
+# ruff: noqa: F811  (pytest fixtures imported from tests.support.world are redefined as test arguments)
 """Changes racing a publication (issue 13, findings 8, 13, 15): exclusions, accepted appeals,
 withdrawals, settings changes and uploads take the edition row's lock that publication holds
 from the freeze to the snapshot, and read ``frozen_at`` under it.
@@ -25,9 +25,9 @@ from mystery_tests.models import TestResult
 from mystery_tests.services import CampaignLocked, ResultsInvalid, grid_recompute_scores, results_upload
 from palmares.appeals import services as appeal_services
 from tests.support import factories
-from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
 from tests.support.appeals import build_world
 from tests.support.workers import needs_services, wait_until
+from tests.support.world import result, world  # noqa: F401  (world is a fixture)
 
 
 @pytest.fixture(autouse=True)
