@@ -105,7 +105,7 @@ def sync_organisers_after_migrate(sender, using: str = "default", **kwargs) -> N
 
 def grant_organiser(user) -> None:
     """Makes ``user`` an organiser: a member of the "Organisers" group (created with its
-    permissions by ``election``'s migrations and after each migrate; recreated here if someone deleted it)."""
+    permissions after each migrate; recreated here if someone deleted it)."""
     group, created = Group.objects.get_or_create(name=ORGANISERS_GROUP)
     if created or not group.permissions.filter(codename=ORGANISE_PERMISSION.split(".")[1]).exists():
         group = sync_organisers_group()

@@ -11,6 +11,6 @@ class ElectionConfig(AppConfig):
         # common.permissions imports auth's models: only once the app registry is ready (AppConfig.ready).
         from common.permissions import sync_organisers_after_migrate  # noqa: PLC0415 -- see above
 
-        # After every migrate the "Organisers" group gets the permissions of the competition apps' models,
-        # those of models added later included (the data migration 0006 covers the databases of before).
+        # After every migrate the "Organisers" group is created if missing and gets the permissions of the
+        # competition apps' models, those of models added later included.
         post_migrate.connect(sync_organisers_after_migrate, dispatch_uid="election.sync_organisers_group")
