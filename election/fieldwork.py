@@ -62,13 +62,7 @@ def slot_errors(value: object) -> list[tuple[str, str]]:
         if not isinstance(item, dict) or set(item) != {"code", "start", "end"}:
             errors.append((where, _("Expected an object with exactly the keys code, start and end.")))
             continue
-        code = item["code"]
-        if not isinstance(code, str) or not CODE_PATTERN.match(code):
-            errors.append((f"{where}.code", _("A code is 1 to 40 letters, digits, hyphens or underscores.")))
-        elif code in seen:
-            errors.append((f"{where}.code", _("Duplicate code “%(code)s”.") % {"code": code}))
-        else:
-            seen.add(code)
+        _check_code(errors, where, item["code"], seen)
         start, end = _time(item["start"]), _time(item["end"])
         for key, parsed in (("start", start), ("end", end)):
             if parsed is None:
@@ -76,6 +70,16 @@ def slot_errors(value: object) -> list[tuple[str, str]]:
         if start is not None and end is not None and end <= start:
             errors.append((f"{where}.end", _("A slot must end after it starts.")))
     return errors
+
+
+def _check_code(errors: list[tuple[str, str]], where: str, code: object, seen: set[str]) -> None:
+    """A list item's ``code``: well formed and not already in its list (``seen``, which it joins)."""
+    if not isinstance(code, str) or not CODE_PATTERN.match(code):
+        errors.append((f"{where}.code", _("A code is 1 to 40 letters, digits, hyphens or underscores.")))
+    elif code in seen:
+        errors.append((f"{where}.code", _("Duplicate code “%(code)s”.") % {"code": code}))
+    else:
+        seen.add(code)
 
 
 def scenario_errors(value: object) -> list[tuple[str, str]]:
@@ -89,13 +93,8 @@ def scenario_errors(value: object) -> list[tuple[str, str]]:
         if not isinstance(item, dict) or set(item) != {"code", "label"}:
             errors.append((where, _("Expected an object with exactly the keys code and label.")))
             continue
-        code, label = item["code"], item["label"]
-        if not isinstance(code, str) or not CODE_PATTERN.match(code):
-            errors.append((f"{where}.code", _("A code is 1 to 40 letters, digits, hyphens or underscores.")))
-        elif code in seen:
-            errors.append((f"{where}.code", _("Duplicate code “%(code)s”.") % {"code": code}))
-        else:
-            seen.add(code)
+        _check_code(errors, where, item["code"], seen)
+        label = item["label"]
         if not isinstance(label, str) or not label.strip() or len(label) > LABEL_MAX_LENGTH:
             errors.append(
                 (

@@ -19,6 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdmin
 from common.display import format_score
 from election.admin import EntryColumnsMixin
 from election.channels import Channel
@@ -328,7 +329,7 @@ class EntryFilter(admin.SimpleListFilter):
 
 
 @admin.register(TestResult)
-class TestResultAdmin(FieldworkFlagsColumn, EntryColumnsMixin, admin.ModelAdmin):
+class TestResultAdmin(ReadOnlyAdmin, FieldworkFlagsColumn, EntryColumnsMixin, admin.ModelAdmin):
     list_display = [
         "external_id",
         "agency",
@@ -401,16 +402,7 @@ class TestResultAdmin(FieldworkFlagsColumn, EntryColumnsMixin, admin.ModelAdmin)
             .select_related("agency", "entry__brand", "entry__category", "campaign__edition", "excluded_by")
         )
 
-    # Results come from agencies only: the admin neither adds, edits nor deletes them.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+    # Results come from agencies only (ReadOnlyAdmin): the admin neither adds, edits nor deletes them.
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm("mystery_tests.change_testresult")
 

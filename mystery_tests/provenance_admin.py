@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdmin
+
 from .models import UploadReceipt
 
 
@@ -18,7 +20,7 @@ def receipt_html(receipt: UploadReceipt | None) -> str:
 
 
 @admin.register(UploadReceipt)
-class UploadReceiptAdmin(admin.ModelAdmin):
+class UploadReceiptAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["id", "campaign", "import_job", "user", "count", "signed_at", "short_root", "key_id"]
     list_filter = ["campaign__edition", "campaign__agency"]
     list_select_related = ["campaign__edition", "campaign__agency", "import_job", "user"]
@@ -33,12 +35,3 @@ class UploadReceiptAdmin(admin.ModelAdmin):
     @admin.display(description=_("receipt"))
     def receipt(self, receipt: UploadReceipt) -> str:
         return receipt_html(receipt)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

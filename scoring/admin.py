@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin import ReadOnlyAdmin
 from election.channels import Channel
 from election.models import Category, Edition
 
@@ -67,7 +68,7 @@ class WhatIfForm(forms.Form):
 
 
 @admin.register(CategoryRanking)
-class CategoryRankingAdmin(admin.ModelAdmin):
+class CategoryRankingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
         "category",
         "edition",
@@ -84,16 +85,7 @@ class CategoryRankingAdmin(admin.ModelAdmin):
     actions = ("recompute_selected",)
     ordering = ("category__edition", "category__slug")
 
-    # Rankings are written by recomputes only.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
+    # Rankings are written by recomputes only (ReadOnlyAdmin).
     @admin.display(description=_("edition"), ordering="category__edition")
     def edition(self, obj: CategoryRanking) -> Edition:
         return obj.category.edition

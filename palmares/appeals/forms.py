@@ -6,12 +6,17 @@ from django.utils.translation import gettext_lazy as _
 from palmares.appeals.services import ANSWER_MAX_CHARS, ATTACHMENT_TYPES, REASON_MAX_CHARS
 
 
+def _text_box(label, max_length: int, help_text, **attrs) -> forms.CharField:
+    """A free-text box of the appeal pages (``attrs``: the textarea's rows and cols)."""
+    return forms.CharField(label=label, max_length=max_length, widget=forms.Textarea(attrs=attrs), help_text=help_text)
+
+
 class AppealForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why should this test not count?"),
-        max_length=REASON_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Facts the organisers can check: opening hours, the reply you sent and when, a ticket number."),
+    reason = _text_box(
+        _("Why should this test not count?"),
+        REASON_MAX_CHARS,
+        _("Facts the organisers can check: opening hours, the reply you sent and when, a ticket number."),
+        rows=6,
     )
     attachment = forms.FileField(
         label=_("Evidence (optional)"),
@@ -22,18 +27,19 @@ class AppealForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    answer = forms.CharField(
-        label=_("Answer to the brand"),
-        max_length=ANSWER_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        help_text=_("The brand reads it with the decision; an accepted appeal's answer is also the exclusion reason."),
+    answer = _text_box(
+        _("Answer to the brand"),
+        ANSWER_MAX_CHARS,
+        _("The brand reads it with the decision; an accepted appeal's answer is also the exclusion reason."),
+        rows=4,
+        cols=80,
     )
 
 
 class AgencyAnswerForm(forms.Form):
-    agency_answer = forms.CharField(
-        label=_("The agency's answer"),
-        max_length=ANSWER_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Your version of the contact for the organisers (recording, notes, times)."),
+    agency_answer = _text_box(
+        _("The agency's answer"),
+        ANSWER_MAX_CHARS,
+        _("Your version of the contact for the organisers (recording, notes, times)."),
+        rows=4,
     )

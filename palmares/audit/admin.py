@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdmin
 from common.permissions import is_organiser
 from palmares.audit import changes
 from palmares.models import Audit, AuditCheck
 
 
-class OrganisersReadOnly:
+class OrganisersReadOnly(ReadOnlyAdmin):
     """Organisers see; nobody adds, changes or deletes here (the auditor writes through the audit area)."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -23,15 +24,6 @@ class OrganisersReadOnly:
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return is_organiser(request.user)
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 def _test_link(check: AuditCheck) -> str:

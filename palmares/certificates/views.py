@@ -7,6 +7,9 @@ revocation or an expiry shows at the next request."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -129,38 +132,41 @@ def download(request: HttpRequest, code: str) -> FileResponse:
     return response
 
 
-def _certificate_or_answer(request: HttpRequest, code: str, suffix: str):
-    canonical = normalize_code(code)
-    if canonical is None:
-        return None, unknown_code(request, code)
-    if canonical != code:
-        return None, redirect(verify_path(canonical) + suffix, permanent=True)
-    certificate = certificate_for_verification(code=canonical)
-    if certificate is None:
-        return None, unknown_code(request, canonical)
-    return certificate, None
+def _certificate_document(suffix: str):
+    """The view of a certificate's machine-readable document at /verify/<code>/<suffix>, built from the
+    certificate by the decorated function: never cached, readable from any origin, not indexed. An unknown
+    code answers as the verification page does; a code typed otherwise redirects to its canonical address."""
+
+    def decorate(build: Callable[[Any], HttpResponse]):
+        @require_safe
+        @cache_control(no_cache=True, max_age=0)
+        @functools.wraps(build)
+        def view(request: HttpRequest, code: str) -> HttpResponse:
+            canonical = normalize_code(code)
+            if canonical is None:
+                return unknown_code(request, code)
+            if canonical != code:
+                return redirect(verify_path(canonical) + suffix, permanent=True)
+            certificate = certificate_for_verification(code=canonical)
+            if certificate is None:
+                return unknown_code(request, canonical)
+            response = build(certificate)
+            response["Access-Control-Allow-Origin"] = "*"
+            response["X-Robots-Tag"] = "noindex"
+            return response
+
+        return view
+
+    return decorate
 
 
-@require_safe
-@cache_control(no_cache=True, max_age=0)
-def credential(request: HttpRequest, code: str) -> HttpResponse:
-    certificate, answer = _certificate_or_answer(request, code, "credential.jwt")
-    if answer is not None:
-        return answer
+@_certificate_document("credential.jwt")
+def credential(certificate) -> HttpResponse:
     response = HttpResponse(certificate_jwt(certificate), content_type=MEDIA_TYPE)
     response["Content-Disposition"] = f'inline; filename="{certificate.code}.jwt"'
-    response["Access-Control-Allow-Origin"] = "*"
-    response["X-Robots-Tag"] = "noindex"
     return response
 
 
-@require_safe
-@cache_control(no_cache=True, max_age=0)
-def status(request: HttpRequest, code: str) -> HttpResponse:
-    certificate, answer = _certificate_or_answer(request, code, "status.json")
-    if answer is not None:
-        return answer
-    response = JsonResponse(credential_status(certificate), json_dumps_params={"ensure_ascii": False})
-    response["Access-Control-Allow-Origin"] = "*"
-    response["X-Robots-Tag"] = "noindex"
-    return response
+@_certificate_document("status.json")
+def status(certificate) -> HttpResponse:
+    return JsonResponse(credential_status(certificate), json_dumps_params={"ensure_ascii": False})

@@ -2,7 +2,7 @@
 
 from django.contrib.sitemaps.views import sitemap
 from django.shortcuts import redirect
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from palmares.publication import views
 from palmares.publication.sitemaps import SITEMAPS
@@ -35,13 +35,18 @@ register_converter(UpperCountryConverter, "COUNTRY")
 
 app_name = "public"
 
+# An edition's pages, below palmares/<country>/<year>/.
+edition_patterns = [
+    path("", views.edition_page, name="edition"),
+    # Before the category pattern: "methodology" is reserved, never a category slug.
+    path("methodology/", views.methodology_page, name="methodology"),
+    path("<slug:slug>/", views.category_page, name="category"),
+]
+
 urlpatterns = [
     path("palmares/", views.home_page, name="home"),
     path("palmares/brands/<slug:slug>/", views.brand_page, name="brand"),
-    path("palmares/<country:country>/<int:year>/", views.edition_page, name="edition"),
-    # Before the category pattern: "methodology" is reserved, never a category slug.
-    path("palmares/<country:country>/<int:year>/methodology/", views.methodology_page, name="methodology"),
-    path("palmares/<country:country>/<int:year>/<slug:slug>/", views.category_page, name="category"),
+    path("palmares/<country:country>/<int:year>/", include(edition_patterns)),
     path("palmares/<COUNTRY:country>/<path:rest>", _lower_country),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
