@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from palmares.audit.services import MAX_NONCE_LENGTH
 from palmares.models import AuditCheck
@@ -15,6 +16,7 @@ class DrawForm(forms.Form):
         max_digits=5,
         decimal_places=4,
         initial=Decimal("0.05"),
+        localize=True,  # a French auditor types 0,05
         help_text=_("Share of each category's counted tests, e.g. 0.05 for 5 % (at least one test per category)."),
     )
     nonce = forms.CharField(
@@ -33,7 +35,12 @@ class CheckForm(forms.Form):
         choices=[(AuditCheck.Outcome.VERIFIED, _("Verified")), (AuditCheck.Outcome.DISCREPANCY, _("Discrepancy"))],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(
+        label=pgettext_lazy("an auditor's remark", "Note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
     def clean(self):
         cleaned = super().clean()

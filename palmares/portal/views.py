@@ -21,7 +21,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -152,6 +152,10 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
 
 @login_required
 def portal_home(request: HttpRequest) -> HttpResponse:
+    # An edition's auditor is no brand member: the audit area is theirs (not a "no entry yet" portal).
+    is_member = BrandMembership.objects.filter(user=request.user).exists()
+    if not is_member and request.user.audited_editions.exists():
+        return redirect("audit:home")
     entries = portal_entries(user=request.user)
     page = Paginator(entries, PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
@@ -177,7 +181,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "appeals_total": len(appeal_states),
             "appeals_open": opened,
             "appeals_decided": len(appeal_states) - opened,
-            "is_member": BrandMembership.objects.filter(user=request.user).exists(),
+            "is_member": is_member,
         },
     )
 

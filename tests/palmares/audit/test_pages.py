@@ -311,3 +311,28 @@ def test_demo_reset_removes_an_edition_with_an_audit(auditor):
     # Assert
     assert not Edition.objects.filter(pk=demo_world.edition.pk).exists()
     assert not Audit.objects.exists()
+
+
+def test_audit_pages_in_french_open_the_edition_and_take_a_french_decimal_rate(world, auditor):
+    # Arrange
+    client = browser(auditor, "fr")
+
+    # Act
+    home = client.get("/audit/").content.decode()
+    response = client.post(f"/audit/{world.edition.pk}/", {"action": "draw", "rate": "0,1", "nonce": "virgule"})
+    test_page = client.get(f"/audit/{world.edition.pk}/tests/{Audit.objects.get().checks.first().pk}/")
+
+    # Assert
+    assert ">Ouvrir</a>" in home and "Ouverte" not in home
+    assert response.status_code == 302
+    assert Audit.objects.get().rate == Decimal("0.1")
+    assert "Observation" in test_page.content.decode()
+
+
+def test_portal_sends_an_auditor_without_a_brand_to_the_audit_area(world, auditor):
+    # Act
+    response = browser(auditor).get("/portal/")
+
+    # Assert
+    assert response.status_code == 302
+    assert response["Location"] == "/audit/"
