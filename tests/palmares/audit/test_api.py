@@ -2,9 +2,6 @@
 checks, sign-off, who may reach it, the publication gate and the palmarès ``audit``."""
 
 import io
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,12 +9,12 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import translation
 
-from election.models import Entry
 from mystery_tests.models import TestResult
 from palmares.models import Audit, AuditCheck, Publication
 from palmares.publication.services import PublicationError, edition_publish
 from tests.conftest import token_client
 from tests.support import factories
+from tests.support.audits import redrawn_by_script
 from tests.support.palmares import build_world
 
 pytestmark = pytest.mark.django_db
@@ -85,24 +82,12 @@ def test_sample_size_is_exact_for_a_decimal_rate(world, auditor_api):
 def test_sample_is_redrawn_by_an_independent_script(world, auditor_api):
     # Arrange
     body = draw(world, auditor_api, rate=0.3).json()
-    leaves = {slug: [] for slug in world.categories}
-    for slug, fingerprint in TestResult.objects.filter(
-        entry__category__edition=world.edition, excluded=False, entry__status=Entry.Status.REGISTERED
-    ).values_list("entry__category__slug", "fingerprint"):
-        leaves[slug].append(fingerprint)
-    values = {"tree_hash": body["tree_hash"], "nonce": NONCE, "rate": "0.3", "leaves": leaves}
 
     # Act: a stdlib-only script, in its own interpreter, from the published values alone
-    redraw = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "support" / "audit_redraw.py")],
-        input=json.dumps(values),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    redrawn = redrawn_by_script(world.edition, tree_hash=body["tree_hash"], nonce=NONCE, rate="0.3")
 
     # Assert
-    assert json.loads(redraw.stdout) == [[t["category"], t["fingerprint"]] for t in body["tests"]]
+    assert redrawn == [[t["category"], t["fingerprint"]] for t in body["tests"]]
 
 
 def test_sample_depends_on_the_nonce(world, auditor_api):
@@ -274,7 +259,7 @@ def _personas(world):
     }
 
 
-@pytest.mark.parametrize("what", ["sample", "checks", "signoff"])
+@pytest.mark.parametrize("what", ["sample", "checks", "signoff", "redraw"])
 def test_audit_is_reachable_by_the_edition_auditor_only(world, auditor_api, what):
     # Arrange
     personas = _personas(world)

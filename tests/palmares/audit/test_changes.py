@@ -16,8 +16,8 @@ from palmares.models import Audit, AuditCheck, Publication
 from palmares.publication.services import PublicationError, edition_publish
 from tests.conftest import session_client, token_client
 from tests.support import factories
-from tests.support.audits import check_everything, drawn, name_auditor
-from tests.support.palmares import add_results
+from tests.support.audits import check_everything, drawn, name_auditor, redrawn_by_script
+from tests.support.palmares import add_results, build_world, recompute
 
 pytestmark = pytest.mark.django_db
 
@@ -328,3 +328,58 @@ def test_redraw_is_the_auditors_alone(world, auditor, organiser):
     assert as_organiser.status_code == 403
     assert as_member.status_code == 404
     assert Audit.objects.get().nonce == NONCE
+
+
+def test_a_redrawn_sample_is_redrawn_by_the_independent_script_too(world, auditor, organiser):
+    # Arrange
+    audit = drawn(world, auditor, nonce=NONCE)
+    result_exclude(result=an_undrawn_test(audit), user=organiser, reason="Hors scénario")
+    body = english_api(auditor).post(api(world, "redraw"), {"nonce": "tirage 2", "rate": "0.3"}, format="json").json()
+
+    # Act
+    redrawn = redrawn_by_script(world.edition, tree_hash=body["tree_hash"], nonce="tirage 2", rate="0.3")
+
+    # Assert
+    assert redrawn == [[t["category"], t["fingerprint"]] for t in body["tests"]]
+
+
+def test_an_auditor_reaches_nothing_of_another_edition(world, auditor):
+    # Arrange: the auditor of world's edition, and another edition with its own audit, published
+    other = build_world(year=2037)
+    recompute(other)
+    other_auditor = name_auditor(other, username="autre-controleur")
+    other_audit = drawn(other, other_auditor)
+    check_everything(other, other_auditor, other_audit)
+    services.audit_sign_off(edition=other.edition, user=other_auditor)
+    edition_publish(edition=other.edition)
+    client, site = english_api(auditor), session_client(auditor)
+    check = other_audit.checks.select_related("result__agency").first()
+    base = f"/api/v1/editions/{other.edition.pk}"
+
+    # Act
+    writes = {
+        what: client.post(f"{base}/audit/{what}/", body, format="json").status_code
+        for what, body in {
+            "sample": {"rate": 0.1, "nonce": "x"},
+            "checks": [
+                {"external_id": check.result.external_id, "agency": check.result.agency.slug, "outcome": "verified"}
+            ],
+            "signoff": {},
+            "redraw": {"nonce": "y"},
+        }.items()
+    }
+    rankings = client.get(f"{base}/rankings/").status_code
+    proof = client.get(f"{base}/proofs/?external_id={check.result.external_id}").status_code
+    pages = [
+        site.get(f"/audit/{other.edition.pk}/").status_code,
+        site.get(f"/audit/{other.edition.pk}/tests/{check.pk}/").status_code,
+        site.get(f"/audit/{world.edition.pk}/tests/{check.pk}/").status_code,  # its check, under my edition
+    ]
+
+    # Assert: a published edition is public, so 403 (not the auditor) rather than 404
+    assert writes == {"sample": 403, "checks": 403, "signoff": 403, "redraw": 403}
+    assert rankings == 403
+    assert proof == 403
+    assert pages == [404, 404, 404]
+    other_audit.refresh_from_db()
+    assert other_audit.nonce == "page nonce" and other_audit.earlier_draws == []
