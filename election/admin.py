@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from . import selectors, services
 from .channels import CHANNELS, Channel
-from .forms import CategoryChoiceField, EntryStatusActionForm
+from .forms import CategoryChoiceField, CategoryForm, EntryStatusActionForm
 from .models import SETTING_FIELDS, Brand, BrandMembership, Category, Edition, Entry
 
 # The organisers' administration carries the competition's name rather than Django's.
@@ -156,7 +156,8 @@ class CategoryInline(NamedInputsMixin, admin.TabularInline):
     model = Category
     formset = NamedDeleteFormSet
     name_every_field = True
-    fields = ["name", "slug", "entries_link"]
+    form = CategoryForm
+    fields = ["name", "names_fr", "names_en", "slug", "entries_link"]
     readonly_fields = ["entries_link"]
     prepopulated_fields = {"slug": ("name",)}
     extra = 0
@@ -340,7 +341,8 @@ class CategoryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ["edition"]
     inlines = [EntryInline]
-    fields = ["edition", "name", "slug", "description"]
+    form = CategoryForm
+    fields = ["edition", "name", "names_fr", "names_en", "slug", "description"]
 
     def get_queryset(self, request):
         return selectors.categories_with_counts()

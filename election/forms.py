@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import localised_model_form
+
 from .models import Category
 
 
@@ -29,3 +31,11 @@ class EntryStatusActionForm(ActionForm):
         max_length=500,
         widget=forms.TextInput(attrs={"size": 40, "placeholder": _("Reason (kept with the entry)")}),
     )
+
+
+class CategoryForm(localised_model_form("name", "names", _("name"))):
+    """A category's name in the edition's language, then in each language of the site (issue 19)."""
+
+    class Meta:
+        model = Category
+        fields = ["edition", "name", "names_fr", "names_en", "slug", "description"]

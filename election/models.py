@@ -10,9 +10,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from common.display import country_name
+from common.display import country_name, localised
 from common.models import SlugNamed, by_user, creation_time, moment, owner, update_time
 
 from .channels import CHANNELS, DEFAULT_QUOTA
@@ -262,7 +263,10 @@ class Edition(models.Model):
 class Category(models.Model):
     edition = owner(Edition, "categories", _("edition"))
     slug = models.SlugField(_("slug"), max_length=80)
+    # In the edition's language (the contract's ``name``); ``names`` holds it in every language the
+    # organiser gives, {"fr": …, "en": …}, for readers of the other language (name_for).
     name = models.CharField(_("name"), max_length=200)
+    names = models.JSONField(_("names by language"), default=dict, blank=True)
     description = models.TextField(_("description"), blank=True)
 
     class Meta:
@@ -273,6 +277,21 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # ``name`` edited alone stays the edition language's entry of ``names``.
+        if self.name:
+            self.names = {**(self.names or {}), self.edition.language: self.name}
+        super().save(*args, **kwargs)
+
+    def name_for(self, language: str | None) -> str:
+        """The name in ``language`` ("fr", "en", "en-gb"), falling back to the edition's language."""
+        return localised(self.name, self.names, language)
+
+    @property
+    def reader_name(self) -> str:
+        """The name in the active language (the reader's, in a page or a PDF), else the edition's."""
+        return self.name_for(get_language())
 
 
 class Brand(SlugNamed):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdmin
 from common.display import format_score
+from common.forms import localised_model_form
 from election.admin import EntryColumnsMixin
 from election.channels import Channel
 from election.forms import category_label
@@ -194,10 +195,11 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 # -- the grid ---------------------------------------------------------------------------------
-class CriterionForm(forms.ModelForm):
+class CriterionForm(localised_model_form("label", "labels", _("label"))):
     class Meta:
         model = Criterion
-        fields = ["edition", "channel", "code", "label", "weight", "position"]
+        # The label in the edition's language, then in each language of the site (issue 19).
+        fields = ["edition", "channel", "code", "label", "labels_fr", "labels_en", "weight", "position"]
 
     def clean(self):
         cleaned = super().clean()

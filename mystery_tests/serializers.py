@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.api.serializers import UTCDateTimeField
+from common.api.serializers import CategoryNamesField, UTCDateTimeField
 from election.channels import Channel
 from election.models import Edition
 
@@ -30,6 +30,11 @@ class EditionRefSerializer(serializers.Serializer):
 class SlugNameSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
+
+
+class CategoryRefSerializer(SlugNameSerializer):
+    name = serializers.CharField(help_text="In the edition's language.")
+    names = CategoryNamesField()
 
 
 class CriterionSerializer(serializers.Serializer):
@@ -53,7 +58,7 @@ class ChannelSerializer(serializers.Serializer):
 class EntryRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     brand = SlugNameSerializer()
-    category = SlugNameSerializer()
+    category = CategoryRefSerializer()
 
 
 # -- campaigns ----------------------------------------------------------------------------------------
@@ -184,7 +189,7 @@ class ProgressCellSerializer(serializers.Serializer):
 class ProgressEntrySerializer(serializers.Serializer):
     entry = serializers.IntegerField()
     brand = SlugNameSerializer()
-    category = SlugNameSerializer()
+    category = CategoryRefSerializer()
     channels = serializers.DictField(child=ProgressCellSerializer(), help_text="Keyed by channel.")
 
 

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api.serializers import UTCDateTimeField
+from common.api.serializers import CategoryNamesField, UTCDateTimeField
 from common.permissions import is_edition_auditor, is_organiser
 from election.models import Edition
 
@@ -59,7 +59,8 @@ class _EntrySerializer(serializers.Serializer):
 class _CategorySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.SlugField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="In the edition's language.")
+    names = CategoryNamesField(required=False)
     contested = serializers.BooleanField()
     awarded = serializers.BooleanField()
     robustness = serializers.FloatField(

@@ -110,6 +110,7 @@ def rankings_for(*, edition: Edition) -> dict[str, Any]:
                 "id": category.id,
                 "slug": category.slug,
                 "name": category.name,
+                "names": category.names,
                 "contested": bool(ranking and ranking.contested),
                 "awarded": bool(ranking and ranking.awarded),
                 "robustness": ranking.robustness if ranking else None,

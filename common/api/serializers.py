@@ -28,3 +28,16 @@ class ErrorSerializer(serializers.Serializer):
     errors_omitted = serializers.IntegerField(
         required=False, min_value=1, help_text="Present past 1,000 problems: how many more were found but not listed."
     )
+
+
+class CategoryNamesField(serializers.DictField):
+    """A category's ``names`` (issue 19, an addition under v1): its name in every language the organiser
+    gave, beside ``name`` in the edition's language."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            'The name in every language the organiser gave, e.g. {"fr": "Banque en ligne", "en": "Online banking"} '
+            "(an addition; absent from a palmarès published before it).",
+        )
+        super().__init__(child=serializers.CharField(), **kwargs)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from common.permissions import is_organiser
 from palmares.audit.selectors import audit_statement
@@ -151,6 +152,8 @@ def verification_page(*, code: str, now: dt.datetime | None = None) -> dict[str,
         "verification": verification,
         "edition": edition,
         "category": category,
+        # The reader's language (issue 19), else the edition's (the printed certificate's).
+        "category_name": category.name_for(get_language()),
         "brand": certificate.entry.brand,
         "overall": display_score(certificate.overall),
         "ex_aequo": (certificate.co_laureates or 0) > 1,

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api.serializers import ErrorSerializer, UTCDateTimeField
+from common.api.serializers import CategoryNamesField, ErrorSerializer, UTCDateTimeField
 from common.permissions import agency_of, is_edition_auditor, is_organiser
 from election.models import Edition
 from mystery_tests.models import TestResult
@@ -204,7 +204,8 @@ class PalmaresProvenanceSerializer(serializers.Serializer):
 
 class PalmaresCategorySerializer(serializers.Serializer):
     slug = serializers.SlugField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="In the edition's language.")
+    names = CategoryNamesField(required=False)
     laureates = PalmaresLaureateSerializer(many=True, help_text="Empty when the category is not awarded.")
     robustness = serializers.FloatField(
         allow_null=True,

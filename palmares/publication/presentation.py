@@ -87,7 +87,8 @@ def categories_view(palmares: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "slug": c["slug"],
-            "name": c["name"],
+            # The reader's language (issue 19); palmarès frozen before names were kept have only "name".
+            "name": localised(c["name"], c.get("names"), get_language()),
             "laureates": [
                 {
                     "slug": lau["brand"]["slug"],

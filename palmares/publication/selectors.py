@@ -112,7 +112,12 @@ def palmares_home() -> list[dict[str, Any]]:
                 "published_at": row["goes_live_at"],
                 "figures": figures,
                 "highlights": [
-                    {"category": c["name"], "brands": ", ".join(lau["brand"]["name"] for lau in c["laureates"])}
+                    {
+                        # Held for every language (palmares_home_cached): the page picks the reader's (views).
+                        "category": c["name"],
+                        "category_names": c.get("names") or {},
+                        "brands": ", ".join(lau["brand"]["name"] for lau in c["laureates"]),
+                    }
                     for c in (row["snapshot__palmares__categories"] or [])
                     if c["laureates"]
                 ][:HOME_HIGHLIGHTS],
@@ -172,7 +177,11 @@ def brand_titles(*, slug: str) -> dict[str, Any] | None:
                         "country": row["edition__country"],
                         "year": row["edition__year"],
                         "edition_name": row["edition__name"],
-                        "category": {"slug": category["slug"], "name": category["name"]},
+                        "category": {
+                            "slug": category["slug"],
+                            "name": category["name"],
+                            "names": category.get("names") or {},
+                        },
                         "overall": laureate["overall"],
                         "ex_aequo": len(laureates) > 1,
                     }

@@ -108,6 +108,8 @@ def palmares_body(
             {
                 "slug": category["slug"],
                 "name": category["name"],
+                # Issue 19: the name in every language given ({"fr", "en"}; "name" stays the edition's language).
+                "names": category.get("names") or {},
                 "laureates": laureates,
                 # Only a sole laureate has one; without a laureate it is null anyway.
                 "robustness": category.get("robustness") if laureates else None,

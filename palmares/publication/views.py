@@ -24,7 +24,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control, pat
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from common.display import country_name
+from common.display import country_name, localised
 from common.pagecache import mark_public
 from common.permissions import is_organiser
 from election.models import Edition
@@ -309,6 +309,11 @@ def home_page(request: HttpRequest) -> HttpResponse:
         for e in editions:
             e = {
                 **e,
+                # The category names in the reader's language (the held list serves every language).
+                "highlights": [
+                    {**h, "category": localised(h["category"], h.get("category_names"), get_language())}
+                    for h in e["highlights"]
+                ],
                 "country_code": e["country"].lower(),
                 "country_name": country_name(e["country"]),
                 "url": reverse("public:edition", args=[e["country"].lower(), e["year"]]),
@@ -336,6 +341,7 @@ def brand_page(request: HttpRequest, slug: str) -> HttpResponse:
     def build() -> dict:
         for t in brand["titles"]:
             t["url"] = reverse("public:category", args=[t["country"].lower(), t["year"], t["category"]["slug"]])
+            t["category"]["name"] = localised(t["category"]["name"], t["category"].get("names"), get_language())
             t["country_name"] = country_name(t["country"])
             t["overall"] = presentation.round_score(t["overall"])
         return _render_part(

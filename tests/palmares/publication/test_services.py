@@ -76,6 +76,7 @@ def test_publish_freezes_snapshot_with_palmares_body(world, organiser):
         {
             "slug": "assurance",
             "name": "Assurance",
+            "names": {"fr": "Assurance"},  # issue 19: the name by language
             "laureates": [],
             "robustness": None,
             "outcome": "below_threshold",
@@ -84,6 +85,7 @@ def test_publish_freezes_snapshot_with_palmares_body(world, organiser):
         {
             "slug": "banque",
             "name": "Banque",
+            "names": {"fr": "Banque"},  # issue 19: the name by language
             "laureates": [laureate | {"p_best": pytest.approx(1.0, abs=1e-4)}],
             "robustness": 1.0,
             "outcome": "awarded",
@@ -92,6 +94,7 @@ def test_publish_freezes_snapshot_with_palmares_body(world, organiser):
         {
             "slug": "energie",
             "name": "Energie",
+            "names": {"fr": "Energie"},  # issue 19: the name by language
             "laureates": [],
             "robustness": None,
             "outcome": "not_contested",
