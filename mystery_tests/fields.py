@@ -30,7 +30,8 @@ class ResultField:
     by its brand and category there, points by one column per criterion code); ``attribute`` is the
     stored model attribute; ``content`` says whether it belongs to the version's content (compared
     to tell "unchanged", kept in the history when replaced); ``export`` whether the exports list it
-    among the measures.
+    among the measures; ``fingerprinted`` whether the version's fingerprint covers it (METHODOLOGY §12:
+    not the entry, named there by its brand and category, nor the shopper and the scenario).
     """
 
     name: str
@@ -42,6 +43,7 @@ class ResultField:
     attribute: str = ""
     content: bool = True
     export: bool = False
+    fingerprinted: bool = True
 
     @property
     def stored(self) -> str:
@@ -72,7 +74,9 @@ RESULT_FIELDS: tuple[ResultField, ...] = (
     ResultField(
         "external_id", "text", "The agency's own key of the test.", required=True, column="external_id", content=False
     ),
-    ResultField("entry", "entry", "Entry id; or give `brand` and `category` slugs.", attribute="entry_id"),
+    ResultField(
+        "entry", "entry", "Entry id; or give `brand` and `category` slugs.", attribute="entry_id", fingerprinted=False
+    ),
     ResultField("channel", "channel", "A channel of the edition.", required=True, column="channel", export=True),
     ResultField(
         "performed_at",
@@ -100,6 +104,7 @@ RESULT_FIELDS: tuple[ResultField, ...] = (
         "The agency's pseudonymous code of the shopper (never a name): 1 to 40 letters, digits, . _ or -.",
         column="shopper",
         export=True,
+        fingerprinted=False,
     ),
     ResultField(
         "scenario",
@@ -107,6 +112,7 @@ RESULT_FIELDS: tuple[ResultField, ...] = (
         "A code of the edition's scenario list (any code when it has none).",
         column="scenario",
         export=True,
+        fingerprinted=False,
     ),
 )
 FIELDS_BY_NAME = {f.name: f for f in RESULT_FIELDS}
@@ -133,5 +139,8 @@ CONTENT_ATTRIBUTES = tuple(f.stored for f in CONTENT_FIELDS)
 # What an upload writes on a stored row besides the content (exclusion fields are the organisers').
 UPLOAD_EXTRA = ("campaign", "score", "fingerprint", "version", "updated_at")
 UPLOAD_MODEL_FIELDS = (*(f.name if f.kind == "entry" else f.stored for f in CONTENT_FIELDS), *UPLOAD_EXTRA)
+# What a fingerprint reads from a result itself (a stored row or a cleaned upload item), beside the slugs
+# of its agency, brand and category (provenance.fingerprint_of).
+FINGERPRINT_ATTRIBUTES = tuple(f.stored for f in RESULT_FIELDS if f.fingerprinted)
 # The measures the exports list (between the entry's names and the score).
 EXPORT_FIELDS = tuple(f for f in RESULT_FIELDS if f.export)

@@ -13,6 +13,7 @@ grid; it signals changed ranking inputs with ``inputs_changed`` like every other
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -42,8 +43,7 @@ TOP_KEYS = {"country", "year", "name", "time_zone", "settings", "grid"} | {
 }
 SETTING_KEYS = {"threshold", "min_entrants", "completion", "quota", "weight", *FIELDWORK_FIELDS}
 ITEM_KEYS = {
-    # A category's name in the edition's language and/or its names by language (issue 19); one is required.
-    "categories": ({"slug", "name", "names"}, {"slug"}),
+    "categories": ({"slug", "name"}, {"slug", "name"}),
     "brands": ({"slug", "name"}, {"slug", "name"}),
     "agencies": ({"slug", "name"}, {"slug", "name"}),
     "entries": ({"brand", "category", "status"}, {"brand", "category"}),
@@ -294,14 +294,13 @@ def _check_grid(c: _Checker, data: dict, edition: Edition | None) -> dict[str, l
     return result
 
 
-def _check_labels(c: _Checker, row: dict, path: str, key: str = "labels") -> dict[str, str] | None:
-    """``labels`` (a criterion's) or ``names`` (a category's): {"fr": …, "en": …}, one or both, each a
-    non-empty text."""
-    labels = row[key]
+def _check_labels(c: _Checker, row: dict, path: str) -> dict[str, str] | None:
+    """``labels``: {"fr": …, "en": …}, one or both, each a non-empty text."""
+    labels = row["labels"]
     languages = {code for code, _name in django_settings.LANGUAGES}
-    if not c.keys(labels, f"{path}.{key}", languages, set()):
+    if not c.keys(labels, f"{path}.labels", languages, set()):
         return None
-    clean = {lang: c.text(labels, lang, f"{path}.{key}.{lang}") for lang in sorted(languages & set(labels))}
+    clean = {lang: c.text(labels, lang, f"{path}.labels.{lang}") for lang in sorted(languages & set(labels))}
     return None if None in clean.values() else clean
 
 
@@ -318,7 +317,7 @@ def _grid_labels(label: str | None, labels: dict | None, language: str, default:
     return {"label": label, "labels": labels}
 
 
-def _check_items(c: _Checker, data: dict, kind: str, label: str, language: str = "fr") -> list[dict]:
+def _check_items(c: _Checker, data: dict, kind: str, label: str) -> list[dict]:
     items = []
     seen: dict = {}
     allowed, required = ITEM_KEYS[kind]
@@ -327,45 +326,38 @@ def _check_items(c: _Checker, data: dict, kind: str, label: str, language: str =
         if not c.keys(item, path, allowed, required):
             continue
         slug = c.slug(item, "slug", f"{path}.slug")
-        if "names" in allowed:
-            named = _item_names(c, item, path, language) or {}
-        else:
-            named = {"name": c.text(item, "name", f"{path}.name")}
-        if slug is not None and c.unique(slug, f"{path}.slug", seen, label) and named.get("name") is not None:
-            items.append({"slug": slug, **named})
+        name = c.text(item, "name", f"{path}.name")
+        if slug is not None and c.unique(slug, f"{path}.slug", seen, label) and name is not None:
+            items.append({"slug": slug, "name": name})
     return items
 
 
-def _item_names(c: _Checker, item: dict, path: str, language: str) -> dict | None:
-    """A category's ``name`` (the edition's language; it wins) and/or ``names`` by language (one is required):
-    ``{"name"}`` or ``{"name", "names"}``, None when invalid."""
-    name = c.text(item, "name", f"{path}.name") if "name" in item else None
-    names = _check_labels(c, item, path, "names") if "names" in item else None
-    if ("name" in item and name is None) or ("names" in item and names is None):
-        return None
-    if names is None:  # the name alone: the names already given in other languages stay (Category.save)
-        return {"name": name} if name is not None else c.error(f"{path}.name", _("This key is required."))
-    if name is not None:
-        names[language] = name
-    name = names.get(language) or next(iter(names.values()))
-    return {"name": name, "names": {language: name, **names}}
+def _keyed_items(c: _Checker, data: dict, kind: str) -> Iterator[tuple[str, dict]]:
+    """(path, item) of each item of the list ``kind`` whose keys are as ITEM_KEYS says (the others are reported)."""
+    allowed, required = ITEM_KEYS[kind]
+    for i, item in enumerate(_list(c, data, kind)):
+        path = f"{kind}[{i}]"
+        if c.keys(item, path, allowed, required):
+            yield path, item
+
+
+def _known_categories(edition: Edition | None, categories: list) -> set[str]:
+    """The category slugs an entry or a campaign may name: the file's and the edition's already stored."""
+    known = {x["slug"] for x in categories}
+    if edition is not None and edition.pk:
+        known |= set(edition.categories.values_list("slug", flat=True))
+    return known
 
 
 def _check_entries(c: _Checker, data: dict, edition: Edition | None, categories: list, brands: list) -> list[dict]:
-    known_categories = {x["slug"] for x in categories}
-    if edition is not None and edition.pk:
-        known_categories |= set(edition.categories.values_list("slug", flat=True))
+    known_categories = _known_categories(edition, categories)
     file_brands = {x["slug"] for x in brands}
     wanted_brands = {e.get("brand") for e in data.get("entries", []) if isinstance(e, dict)} - file_brands
     known_brands = file_brands | set(
         Brand.objects.filter(slug__in=[b for b in wanted_brands if isinstance(b, str)]).values_list("slug", flat=True)
     )
     entries, seen = [], {}
-    allowed, required = ITEM_KEYS["entries"]
-    for i, item in enumerate(_list(c, data, "entries")):
-        path = f"entries[{i}]"
-        if not c.keys(item, path, allowed, required):
-            continue
+    for path, item in _keyed_items(c, data, "entries"):
         brand = c.slug(item, "brand", f"{path}.brand")
         category = c.slug(item, "category", f"{path}.category")
         status = item.get("status", Entry.Status.REGISTERED)
@@ -396,16 +388,10 @@ def _check_entries(c: _Checker, data: dict, edition: Edition | None, categories:
 
 
 def _check_campaigns(c: _Checker, data: dict, edition: Edition | None, categories: list, agencies: list) -> list[dict]:
-    known_categories = {x["slug"] for x in categories}
-    if edition is not None and edition.pk:
-        known_categories |= set(edition.categories.values_list("slug", flat=True))
+    known_categories = _known_categories(edition, categories)
     known_agencies = {x["slug"] for x in agencies}
     campaigns, seen = [], {}
-    allowed, required = ITEM_KEYS["campaigns"]
-    for i, item in enumerate(_list(c, data, "campaigns")):
-        path = f"campaigns[{i}]"
-        if not c.keys(item, path, allowed, required):
-            continue
+    for path, item in _keyed_items(c, data, "campaigns"):
         agency = c.slug(item, "agency", f"{path}.agency")
         starts_on = c.date(item, "starts_on", f"{path}.starts_on") if "starts_on" in item else None
         ends_on = c.date(item, "ends_on", f"{path}.ends_on") if "ends_on" in item else None
@@ -469,8 +455,7 @@ def _validate(data: Any) -> _Plan:
         raise EditionFileInvalid(c.errors)
     edition, edition_changed, settings_changed = _check_edition(c, data)
     grid = _check_grid(c, data, edition)
-    language = edition.language if edition is not None else "fr"
-    categories = _check_items(c, data, "categories", _("category slug"), language)
+    categories = _check_items(c, data, "categories", _("category slug"))
     brands = _check_items(c, data, "brands", _("brand slug"))
     agencies = _check_items(c, data, "agencies", _("agency slug"))
     entries = _check_entries(c, data, edition, categories, brands)
@@ -548,9 +533,7 @@ def _write(plan: _Plan) -> dict:
     categories = {c.slug: c for c in Category.objects.filter(edition=edition)}
     for item in plan.categories:
         categories[item["slug"]], _w = _upsert(
-            Category,
-            {"edition": edition, "slug": item["slug"]},
-            {k: item[k] for k in ("name", "names") if k in item},
+            Category, {"edition": edition, "slug": item["slug"]}, {"name": item["name"]}
         )
     brands = {}
     for item in plan.brands:

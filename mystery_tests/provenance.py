@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from .fields import FINGERPRINT_ATTRIBUTES
 from .merkle import tree_hash
 
 # Where a development key is kept, inside MEDIA_ROOT.
@@ -207,23 +208,13 @@ def fingerprint(
     return hashlib.sha256(text).hexdigest()
 
 
-# What a fingerprint reads from a result itself (a stored row or a cleaned upload item), beside the three slugs.
-_RESULT_ATTRIBUTES = (
-    "external_id",
-    "channel",
-    "performed_at",
-    "reached",
-    "wait_seconds",
-    "response_hours",
-    "scores",
-    "comment",
-)
-
-
 def fingerprint_of(result: object, *, agency: str, brand: str, category: str) -> str:
     """``fingerprint`` of anything carrying a result's attributes (a ``TestResult``, a ``CleanResult``)."""
     return fingerprint(
-        agency=agency, brand=brand, category=category, **{name: getattr(result, name) for name in _RESULT_ATTRIBUTES}
+        agency=agency,
+        brand=brand,
+        category=category,
+        **{name: getattr(result, name) for name in FINGERPRINT_ATTRIBUTES},
     )
 
 

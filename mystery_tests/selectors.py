@@ -18,15 +18,20 @@ agency_of = permissions.agency_of
 is_organiser = permissions.is_organiser
 
 
-def campaigns_for(*, user) -> QuerySet[Campaign]:
-    """Campaigns ``user`` may see: all for organisers, its own agency's for an agency user, none otherwise."""
-    campaigns = Campaign.objects.order_by("id")
+def _agency_scoped(queryset: QuerySet, user, agency_field: str) -> QuerySet:
+    """All of ``queryset`` for an organiser, the rows of the agency ``user`` acts for (by ``agency_field``)
+    for an agency member, none for anyone else."""
     if is_organiser(user):
-        return campaigns
+        return queryset
     agency = agency_of(user)
     if agency is None:
-        return campaigns.none()
-    return campaigns.filter(agency_id=agency.pk)
+        return queryset.none()
+    return queryset.filter(**{agency_field: agency.pk})
+
+
+def campaigns_for(*, user) -> QuerySet[Campaign]:
+    """Campaigns ``user`` may see: all for organisers, its own agency's for an agency user, none otherwise."""
+    return _agency_scoped(Campaign.objects.order_by("id"), user, "agency_id")
 
 
 def with_contract_details(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
@@ -91,7 +96,7 @@ def campaign_entries(campaign: Campaign) -> list[dict]:
         {
             "id": entry.pk,
             "brand": {"slug": entry.brand.slug, "name": entry.brand.name},
-            "category": {"slug": category.slug, "name": category.name, "names": category.names},
+            "category": {"slug": category.slug, "name": category.name},
         }
         for category in campaign.categories.all()
         for entry in category.registered_entries
@@ -106,8 +111,7 @@ def results_for(*, campaign: Campaign) -> QuerySet[TestResult]:
 
 def campaign_progress(*, campaign: Campaign, agency: Agency | None = None) -> list[dict]:
     """One row per registered entry of the campaign and channel of the edition:
-    ``{"entry", "brand": {"slug", "name"}, "category": {"slug", "name", "names"}, "channel", "quota", "received",
-    "counted"}``.
+    ``{"entry", "brand": {"slug", "name"}, "category": {"slug", "name"}, "channel", "quota", "received", "counted"}``.
 
     ``received`` counts stored results, ``counted`` those not excluded (METHODOLOGY §5). With ``agency``
     only that agency's results count; without, every agency's results for those entries (the quota is
@@ -132,7 +136,7 @@ def campaign_progress(*, campaign: Campaign, agency: Agency | None = None) -> li
     rows = []
     for entry in entries:
         brand = {"slug": entry.brand.slug, "name": entry.brand.name}
-        category = {"slug": entry.category.slug, "name": entry.category.name, "names": entry.category.names}
+        category = {"slug": entry.category.slug, "name": entry.category.name}
         for channel in edition.channels:
             tally = tallies.get((entry.pk, channel), {})
             rows.append(
@@ -165,12 +169,7 @@ def imports_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Im
     jobs = ImportJob.objects.select_related("campaign__edition", "campaign__agency", "uploaded_by")
     if not user.is_authenticated:
         return jobs.none()
-    if is_organiser(user):
-        return jobs
-    agency = agency_of(user)
-    if agency is None:
-        return jobs.none()
-    return jobs.filter(campaign__agency_id=agency.pk)
+    return _agency_scoped(jobs, user, "campaign__agency_id")
 
 
 def recent_imports(*, campaign: Campaign, limit: int = 10) -> list[ImportJob]:

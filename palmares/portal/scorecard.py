@@ -28,6 +28,7 @@ from common.display import localised
 from common.permissions import is_organiser
 from election.channels import CHANNELS, RESPONSE_CHANNELS, WAIT_CHANNELS, Channel
 from election.models import BrandMembership, Edition, Entry
+from mystery_tests.fields import FINGERPRINT_ATTRIBUTES
 from mystery_tests.models import Criterion, TestResult
 from palmares.portal.disclosure import Peer, category_averages
 from palmares.publication.selectors import live_palmares
@@ -103,7 +104,6 @@ def _card_key(entry: Entry) -> str:
         edition.is_published,
         edition.results_released,
         translation.get_language(),
-        entry.category.reader_name,
         sorted(
             set(
                 BrandMembership.objects.filter(user__brand_memberships__brand_id=entry.brand_id).values_list(
@@ -167,20 +167,8 @@ def scorecard_for(*, entry: Entry) -> dict[str, Any]:
     tests = list(
         TestResult.objects.filter(entry=entry)
         .order_by("performed_at", "id")
-        .values(
-            "id",
-            "external_id",
-            "channel",
-            "performed_at",
-            "reached",
-            "wait_seconds",
-            "response_hours",
-            "scores",
-            "comment",
-            "score",
-            "excluded",
-            "exclusion_reason",
-        )
+        # A test as its fingerprint covers it (never the shopper's code), with its score and status.
+        .values("id", *FINGERPRINT_ATTRIBUTES, "score", "excluded", "exclusion_reason")
     )
     peer_rows = list(
         TestResult.objects.filter(entry_id__in=scored_ids, excluded=False).values_list(
@@ -199,8 +187,7 @@ def scorecard_for(*, entry: Entry) -> dict[str, Any]:
             "id": entry.pk,
             "status": entry.status,
             "brand": {"slug": entry.brand.slug, "name": entry.brand.name},
-            # The reader's language (the card is cached per language), else the edition's (issue 19).
-            "category": {"slug": entry.category.slug, "name": entry.category.reader_name},
+            "category": {"slug": entry.category.slug, "name": entry.category.name},
             "edition": _edition_dict(edition),
         },
         "published": published,

@@ -101,6 +101,17 @@ def _countdown(edition: Edition, publication: dict | None, now: dt.datetime) -> 
     return {"state": state, "target": target, "days": days}
 
 
+def _tallies(key: str, **where: Any) -> dict[tuple[int, str], dict]:
+    """The tests received and counted per (``key``, channel) among the results matching ``where``."""
+    rows = (
+        TestResult.objects.filter(**where)
+        .order_by()
+        .values(key, "channel")
+        .annotate(received=Count("id"), counted=Count("id", filter=Q(excluded=False)))
+    )
+    return {(row[key], row["channel"]): row for row in rows}
+
+
 def season_dashboard(*, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """One dict per edition not yet public, most recent first (see the module docstring).
 
@@ -118,14 +129,7 @@ def season_dashboard(*, now: dt.datetime | None = None) -> list[dict[str, Any]]:
         .order_by("category__edition_id", "category__name", "brand__name")
         .values("id", "category__edition_id", "category_id", "category__name", "brand__name")
     )
-    tallies: dict[tuple[int, str], dict] = {}
-    for row in (
-        TestResult.objects.filter(entry__category__edition_id__in=ids)
-        .order_by()
-        .values("entry_id", "channel")
-        .annotate(received=Count("id"), counted=Count("id", filter=Q(excluded=False)))
-    ):
-        tallies[(row["entry_id"], row["channel"])] = row
+    tallies = _tallies("entry_id", entry__category__edition_id__in=ids)
 
     campaigns = list(
         Campaign.objects.filter(edition_id__in=ids)
@@ -137,14 +141,7 @@ def season_dashboard(*, now: dt.datetime | None = None) -> list[dict[str, Any]]:
             )
         )
     )
-    campaign_tallies: dict[tuple[int, str], dict] = {}
-    for row in (
-        TestResult.objects.filter(campaign__edition_id__in=ids)
-        .order_by()
-        .values("campaign_id", "channel")
-        .annotate(received=Count("id"), counted=Count("id", filter=Q(excluded=False)))
-    ):
-        campaign_tallies[(row["campaign_id"], row["channel"])] = row
+    campaign_tallies = _tallies("campaign_id", campaign__edition_id__in=ids)
 
     rankings = {
         row["edition_id"]: row
