@@ -30,29 +30,21 @@ def _complete(e, phone, email):
 # -- §4 score of one test ------------------------------------------------------------------
 
 
-def _upload(edition, items):
-    camp = campaign_for(edition)
+def _upload_phone(e, *items):
+    """Phone results of entry ``e``, through the agency upload service, performed within its season."""
+    edition = e.category.edition
     performed = f"{edition.year - 1}-06-01T10:00:00+02:00"
-    return results_upload(campaign=camp, items=[{"performed_at": performed, **item} for item in items])
+    items = [{"performed_at": performed, "entry": e.id, "channel": "phone", **item} for item in items]
+    return results_upload(campaign=campaign_for(edition), items=items)
 
 
 def test_rules_na_criteria_left_out_of_both_sums():
-    edition = small_edition(quota={"phone": 1})
-    cat = category(edition)
+    cat = category(small_edition(quota={"phone": 1}))
     e = entry(cat, "azur")
     # greeting (weight 1) = 2, answer_accuracy (weight 3) = 1, courtesy not applicable:
     # 20 × (1×2/2 + 3×1/2) / (1 + 3) = 20 × 2.5 / 4 = 12.5
-    _upload(
-        edition,
-        [
-            {
-                "external_id": "NA-1",
-                "entry": e.id,
-                "channel": "phone",
-                "reached": True,
-                "scores": {"greeting": 2, "answer_accuracy": 1, "courtesy": None},
-            }
-        ],
+    _upload_phone(
+        e, {"external_id": "NA-1", "reached": True, "scores": {"greeting": 2, "answer_accuracy": 1, "courtesy": None}}
     )
 
     body = ranked(cat)
@@ -62,15 +54,12 @@ def test_rules_na_criteria_left_out_of_both_sums():
 
 
 def test_rules_unreached_test_scores_zero_and_counts():
-    edition = small_edition(quota={"phone": 2})
-    cat = category(edition)
+    cat = category(small_edition(quota={"phone": 2}))
     e = entry(cat, "azur")
-    _upload(
-        edition,
-        [
-            {"external_id": "U-1", "entry": e.id, "channel": "phone", "reached": False, "scores": {}},
-            {"external_id": "U-2", "entry": e.id, "channel": "phone", "reached": True, "scores": {"greeting": 2}},
-        ],
+    _upload_phone(
+        e,
+        {"external_id": "U-1", "reached": False, "scores": {}},
+        {"external_id": "U-2", "reached": True, "scores": {"greeting": 2}},
     )
 
     body = ranked(cat)
@@ -85,8 +74,7 @@ def test_rules_unreached_test_scores_zero_and_counts():
 
 
 def test_rules_excluded_tests_do_not_count():
-    edition = small_edition()
-    cat = category(edition)
+    cat = category(small_edition())
     e = entry(cat, "azur")
     add_tests(e, "phone", [20.0], excluded=True)
     add_tests(e, "phone", [10.0, 14.0])
@@ -102,8 +90,7 @@ def test_rules_excluded_tests_do_not_count():
 
 
 def test_rules_withdrawn_entries_are_not_ranked_nor_counted_for_min_entrants():
-    edition = small_edition()
-    cat = category(edition)
+    cat = category(small_edition())
     a, b = entry(cat, "a"), entry(cat, "b")
     gone = entry(cat, "gone", status="withdrawn")
     out = entry(cat, "out", status="disqualified")
@@ -121,8 +108,7 @@ def test_rules_withdrawn_entries_are_not_ranked_nor_counted_for_min_entrants():
 
 
 def test_rules_channel_scores_sample_sd_and_margin_of_error():
-    edition = small_edition(quota={"phone": 3, "email": 1}, weight={"phone": 3, "email": 1})
-    cat = category(edition)
+    cat = category(small_edition(quota={"phone": 3, "email": 1}, weight={"phone": 3, "email": 1}))
     e = entry(cat, "azur")
     _complete(e, [10.0, 12.0, 14.0], [8.0])
 
@@ -137,8 +123,7 @@ def test_rules_channel_scores_sample_sd_and_margin_of_error():
 
 
 def test_rules_weights_renormalised_when_a_channel_is_empty():
-    edition = small_edition()
-    cat = category(edition)
+    cat = category(small_edition())
     phone_only, email_only = entry(cat, "phone-only"), entry(cat, "email-only")
     add_tests(phone_only, "phone", [15.0, 15.0])
     add_tests(email_only, "email", [9.0])
@@ -154,8 +139,7 @@ def test_rules_weights_renormalised_when_a_channel_is_empty():
 
 def test_rules_completion_below_one_is_exact_decimal():
     # 0.55 × 100 is 55.000000000000007 in binary floating point, whose ceiling is 56.
-    edition = small_edition(quota={"phone": 100}, completion=Decimal("0.55"))
-    cat = category(edition)
+    cat = category(small_edition(quota={"phone": 100}, completion=Decimal("0.55")))
     enough, short = entry(cat, "enough"), entry(cat, "short")
     add_tests(enough, "phone", [14.0] * 55)
     add_tests(short, "phone", [14.0] * 54)
@@ -167,8 +151,7 @@ def test_rules_completion_below_one_is_exact_decimal():
 
 
 def test_rules_entry_without_counted_test_is_unranked_and_last():
-    edition = small_edition()
-    cat = category(edition)
+    cat = category(small_edition())
     scored, silent, only_excluded = entry(cat, "zz-scored"), entry(cat, "aa-silent"), entry(cat, "bb-excluded")
     add_tests(scored, "phone", [3.0])
     add_tests(only_excluded, "phone", [19.0], excluded=True)
@@ -196,8 +179,7 @@ def test_rules_entry_without_counted_test_is_unranked_and_last():
 
 
 def test_rules_ex_aequo_ranks_skip():
-    edition = small_edition(quota={"phone": 1})
-    cat = category(edition)
+    cat = category(small_edition(quota={"phone": 1}))
     for slug, score in (("a", 16.0), ("c", 14.0), ("b", 14.0), ("d", 12.0)):
         add_tests(entry(cat, slug), "phone", [score])
 
@@ -207,8 +189,7 @@ def test_rules_ex_aequo_ranks_skip():
 
 
 def test_rules_tie_break_by_channel_order_when_weights_are_equal():
-    edition = small_edition(quota={"phone": 1, "email": 1}, weight={"phone": 1, "email": 1})
-    cat = category(edition)
+    cat = category(small_edition(quota={"phone": 1, "email": 1}, weight={"phone": 1, "email": 1}))
     a, b = entry(cat, "a-email-strong"), entry(cat, "b-phone-strong")
     _complete(a, [10.0], [14.0])
     _complete(b, [14.0], [10.0])
@@ -220,8 +201,7 @@ def test_rules_tie_break_by_channel_order_when_weights_are_equal():
 
 
 def test_rules_tie_break_by_decreasing_channel_weight():
-    edition = small_edition(quota={"phone": 1, "email": 1, "web": 1}, weight={"phone": 1, "email": 2, "web": 1})
-    cat = category(edition)
+    cat = category(small_edition(quota={"phone": 1, "email": 1, "web": 1}, weight={"phone": 1, "email": 2, "web": 1}))
     a, b = entry(cat, "a"), entry(cat, "b")
     _complete(a, [20.0], [10.0])
     add_tests(a, "web", [0.0])
@@ -236,8 +216,7 @@ def test_rules_tie_break_by_decreasing_channel_weight():
 
 
 def test_rules_missing_channel_counts_as_zero_in_tie_break():
-    edition = small_edition(quota={"phone": 1, "email": 1}, weight={"phone": 1, "email": 1})
-    cat = category(edition)
+    cat = category(small_edition(quota={"phone": 1, "email": 1}, weight={"phone": 1, "email": 1}))
     both, phone_only = entry(cat, "both"), entry(cat, "phone-only")
     _complete(both, [12.0], [12.0])
     add_tests(phone_only, "phone", [12.0])
@@ -260,13 +239,20 @@ def _three_complete(cat, scores):
     return entries
 
 
-def test_rules_threshold_met_exactly_after_rounding():
-    edition = small_edition(quota={"phone": 1, "email": 1}, weight={"phone": 3, "email": 1})
-    cat = category(edition)
-    # (3 × 10.7 + 15.9) / 4 is 11.999999999999998 in binary: rounded to 9 decimals it is 12.
-    _three_complete(cat, {"a": ([10.7], [15.9]), "b": ([9.0], [9.0]), "c": ([8.0], [8.0])})
+def _ranked_three(scores: dict[str, tuple[list[float], list[float]]], **edition_fields) -> dict:
+    """The ranking body of a category of these complete entries (``_three_complete``) in a small edition."""
+    cat = category(small_edition(**edition_fields))
+    _three_complete(cat, scores)
+    return ranked(cat)
 
-    body = ranked(cat)
+
+def test_rules_threshold_met_exactly_after_rounding():
+    # (3 × 10.7 + 15.9) / 4 is 11.999999999999998 in binary: rounded to 9 decimals it is 12.
+    body = _ranked_three(
+        {"a": ([10.7], [15.9]), "b": ([9.0], [9.0]), "c": ([8.0], [8.0])},
+        quota={"phone": 1, "email": 1},
+        weight={"phone": 3, "email": 1},
+    )
 
     assert body["by_brand"]["a"]["overall"] == pytest.approx(12.0, abs=1e-12)
     assert body["by_brand"]["a"]["laureate"] is True
@@ -274,11 +260,7 @@ def test_rules_threshold_met_exactly_after_rounding():
 
 
 def test_rules_threshold_missed_leaves_category_unawarded():
-    edition = small_edition()
-    cat = category(edition)
-    _three_complete(cat, {"a": ([11.99, 11.99], [11.99]), "b": ([9.0, 9.0], [9.0]), "c": ([8.0, 8.0], [8.0])})
-
-    body = ranked(cat)
+    body = _ranked_three({"a": ([11.99, 11.99], [11.99]), "b": ([9.0, 9.0], [9.0]), "c": ([8.0, 8.0], [8.0])})
 
     assert body["contested"] is True
     assert body["awarded"] is False
@@ -286,8 +268,7 @@ def test_rules_threshold_missed_leaves_category_unawarded():
 
 
 def test_rules_category_below_min_entrants_is_not_contested():
-    edition = small_edition()
-    cat = category(edition)
+    cat = category(small_edition())
     _three_complete(cat, {"a": ([18.0, 18.0], [18.0]), "b": ([15.0, 15.0], [15.0])})
     add_tests(entry(cat, "c"), "phone", [14.0, 14.0])  # incomplete: no e-mail
 
@@ -300,8 +281,7 @@ def test_rules_category_below_min_entrants_is_not_contested():
 
 
 def test_rules_incomplete_entry_can_rank_first_but_not_win():
-    edition = small_edition()
-    cat = category(edition)
+    cat = category(small_edition())
     _three_complete(cat, {"b": ([15.0, 15.0], [15.0]), "c": ([13.0, 13.0], [13.0]), "d": ([12.0, 12.0], [12.0])})
     best = entry(cat, "a-best")
     add_tests(best, "phone", [19.0])  # one phone test of two: incomplete
@@ -316,11 +296,7 @@ def test_rules_incomplete_entry_can_rank_first_but_not_win():
 
 
 def test_rules_co_laureates_when_still_tied():
-    edition = small_edition()
-    cat = category(edition)
-    _three_complete(cat, {"a": ([14.0, 14.0], [14.0]), "b": ([14.0, 14.0], [14.0]), "c": ([10.0, 10.0], [10.0])})
-
-    body = ranked(cat)
+    body = _ranked_three({"a": ([14.0, 14.0], [14.0]), "b": ([14.0, 14.0], [14.0]), "c": ([10.0, 10.0], [10.0])})
 
     assert [(x["brand"]["slug"], x["rank"], x["laureate"]) for x in body["entries"]] == [
         ("a", 1, True),
@@ -329,36 +305,27 @@ def test_rules_co_laureates_when_still_tied():
     ]
 
 
-def test_rules_close_call_when_lead_is_within_combined_margin():
-    edition = small_edition()
-    cat = category(edition)
-    # a: phone 14,16 (sd √2), e-mail 12 → overall 14, moe = 1.96 × sqrt((2/3)² × 2 / 2) ≈ 1.3067
-    # b: 13 everywhere → overall 13, moe 0. Lead 1 < sqrt(1.3067² + 0²).
-    _three_complete(cat, {"a": ([14.0, 16.0], [12.0]), "b": ([13.0, 13.0], [13.0]), "c": ([5.0, 5.0], [5.0])})
-
-    body = ranked(cat)
+@pytest.mark.parametrize(
+    ("a_email", "close_call"),
+    [
+        # a: phone 14,16 (sd √2), e-mail 12 → overall 14, moe = 1.96 × sqrt((2/3)² × 2 / 2) ≈ 1.3067
+        # b: 13 everywhere → overall 13, moe 0. Lead 1 < sqrt(1.3067² + 0²).
+        (12.0, True),
+        # a: overall (2×15 + 15) / 3 = 15 with the same moe ≈ 1.3067; lead 2 over b.
+        (15.0, False),
+    ],
+)
+def test_rules_close_call_when_lead_is_within_combined_margin(a_email, close_call):
+    body = _ranked_three({"a": ([14.0, 16.0], [a_email]), "b": ([13.0, 13.0], [13.0]), "c": ([5.0, 5.0], [5.0])})
 
     assert body["by_brand"]["a"]["moe"] == pytest.approx(1.96 * 2 / 3, abs=1e-12)
     assert body["by_brand"]["a"]["laureate"] is True
-    assert body["by_brand"]["a"]["close_call"] is True
+    assert body["by_brand"]["a"]["close_call"] is close_call
     assert body["by_brand"]["b"]["close_call"] is False
 
 
-def test_rules_no_close_call_when_lead_exceeds_margin():
-    edition = small_edition()
-    cat = category(edition)
-    # a: overall (2×15 + 15) / 3 = 15 with the same moe ≈ 1.3067; lead 2 over b.
-    _three_complete(cat, {"a": ([14.0, 16.0], [15.0]), "b": ([13.0, 13.0], [13.0]), "c": ([5.0, 5.0], [5.0])})
-
-    body = ranked(cat)
-
-    assert body["by_brand"]["a"]["laureate"] is True
-    assert body["by_brand"]["a"]["close_call"] is False
-
-
 def test_rules_close_call_ignores_incomplete_entries_between():
-    edition = small_edition()
-    cat = category(edition)
+    cat = category(small_edition())
     _three_complete(cat, {"a": ([14.0, 16.0], [15.0]), "b": ([10.0, 10.0], [10.0]), "c": ([5.0, 5.0], [5.0])})
     add_tests(entry(cat, "incomplete"), "phone", [14.9])  # ranked 2nd, 0.1 behind, but incomplete
 
@@ -480,8 +447,7 @@ def test_rules_figures_counts_and_averages():
 
 
 def test_rules_stored_rows_carry_fingerprint_and_time():
-    edition = small_edition()
-    cat = category(edition)
+    cat = category(small_edition())
     add_tests(entry(cat, "azur"), "phone", [12.0])
 
     ranked(cat)
