@@ -383,3 +383,21 @@ def test_an_auditor_reaches_nothing_of_another_edition(world, auditor):
     assert pages == [404, 404, 404]
     other_audit.refresh_from_db()
     assert other_audit.nonce == "page nonce" and other_audit.earlier_draws == []
+
+
+def test_the_audit_admin_keeps_the_earlier_draw_with_its_discrepancies(world, auditor, organiser):
+    # Arrange: a discrepancy in the first draw, then a change and a redraw
+    audit = drawn(world, auditor, nonce=NONCE)
+    check_everything(world, auditor, audit, outcome="discrepancy", note="Date d'appel erronée")
+    result_exclude(result=an_undrawn_test(audit), user=organiser, reason="Hors scénario")
+    services.audit_redraw(edition=world.edition, user=auditor, nonce="tirage 2")
+
+    # Act
+    page = session_client(organiser).get(f"/admin/palmares/audit/{audit.pk}/change/")
+
+    # Assert
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert NONCE in body and "tirage 2" in body
+    assert "Date d&#x27;appel erronée" in body
+    assert "Nothing changed: the audit covers the current tests." in body
