@@ -5,12 +5,13 @@ can cost (zip bombs, declared cells far away, headers of thousands of columns).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
-import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -40,6 +41,14 @@ XLSX_MAX_CELLS = 8_000_000
 # pandas spends kilobytes per CSV column: a header of 300,000 empty columns (600 KiB) would cost
 # most of a gigabyte. A real file has the contract's 9 columns and the grid's criteria.
 CSV_MAX_COLUMNS = 1000
+# A CSV is read in chunks (memory holds one chunk, whatever the file's size), so its grid is bounded only
+# against absurd files: 64 million cells is a million results of 64 columns.
+CSV_MAX_CELLS = 64_000_000
+# Cells per chunk (rows = this ÷ columns, a multiple of 1,000 rows between 1,000 and CHUNK_MAX_ROWS):
+# about 20 MiB of text cells and 20,000 items of a usual file at a time.
+CHUNK_CELLS = 500_000
+CHUNK_MAX_ROWS = 20_000
+READ_BLOCK = 1024 * 1024
 CSV_CONTENT_TYPES = ("text/csv", "text/plain", "application/csv", "text/comma-separated-values")
 
 
@@ -77,8 +86,8 @@ def column_letter(position: int) -> str:
 
 @dataclass
 class Sheet:
-    """The file as text: ``cells`` is an object array of str (one column per name in ``columns``,
-    blank = ``""``); ``rows[i]`` is the spreadsheet row of its i-th line (header = row 1)."""
+    """A chunk of the file as text: ``cells`` is an object array of str (one column per name in
+    ``columns``, blank = ``""``); ``rows[i]`` is the spreadsheet row of its i-th line (header = row 1)."""
 
     columns: list[str]
     cells: np.ndarray
@@ -109,48 +118,81 @@ def detect_format(*, name: str, head: bytes, content_type: str = "") -> str:
     raise ImportRefused(_("Only CSV and XLSX files can be imported."), status=415)
 
 
-def _check_utf8(data: bytes) -> None:
+def chunk_rows(columns: int) -> int:
+    """Rows per chunk for a file of ``columns`` columns (see CHUNK_CELLS)."""
+    return max(1000, min(CHUNK_MAX_ROWS, CHUNK_CELLS // max(columns, 1) // 1000 * 1000))
+
+
+def _not_utf8(line: int) -> FileInvalid:
+    return FileInvalid(
+        [
+            cell_error(
+                1,
+                None,
+                _("The file is not UTF-8 text (the first invalid byte is on line %(line)d). Save it as “CSV UTF-8”.")
+                % {"line": line},
+            )
+        ]
+    )
+
+
+@dataclass
+class CsvShape:
+    """What one pass over a CSV's bytes tells before pandas reads it: its header line, its lines, whether
+    it holds anything but spaces. The pass also checks that the whole file is UTF-8."""
+
+    header: bytes
+    lines: int
+    blank: bool
+
+
+def _csv_shape(handle: IO[bytes]) -> CsvShape:
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    lines, blank, header, complete = 0, True, b"", False
+    while block := handle.read(READ_BLOCK):
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(lines + block[: max(exc.start, 0)].count(b"\n") + 1) from None
+        if not complete:
+            header += block.split(b"\n", 1)[0]
+            complete = b"\n" in block
+        lines += block.count(b"\n")
+        blank = blank and not block.removeprefix(b"\xef\xbb\xbf").strip()
     try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise FileInvalid(
-            [
-                cell_error(
-                    1,
-                    None,
-                    _(
-                        "The file is not UTF-8 text (the first invalid byte is on line %(line)d). "
-                        "Save it as “CSV UTF-8”."
-                    )
-                    % {"line": line},
-                )
-            ]
-        ) from None
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise _not_utf8(lines + 1) from None
+    handle.seek(0)
+    return CsvShape(header=header, lines=lines + 1, blank=blank)
 
 
-def _sniff_separator(data: bytes) -> str:
+def _sniff_separator(header_line: bytes) -> str:
     """``;`` or ``,``, as the header line uses it (Excel in French writes ``;``); ``,`` when it tells nothing.
 
     The header alone: it decides the columns (and the column cap is counted on it), and a comma
     inside a later comment must not sway the choice."""
-    header = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    header = header_line.decode("utf-8-sig", errors="replace")
     try:
         return csv.Sniffer().sniff(header, delimiters=",;").delimiter
     except csv.Error:  # one column, or no separator at all
         return ","
 
 
-def read_csv(data: bytes) -> Sheet:
+def csv_chunks(handle: IO[bytes]) -> Iterator[Sheet]:
+    """The CSV file as Sheets of at most ``chunk_rows`` lines each, header checked first (row 1).
+
+    The bytes are checked (UTF-8, empty, column and cell caps) in one streamed pass before pandas
+    reads them chunk by chunk; a CSV with a header and no line yields one empty Sheet."""
     import pandas as pd  # noqa: PLC0415 -- heavy: loaded when a file is read, not when Django starts
 
-    _check_utf8(data)
-    if not data.removeprefix(b"\xef\xbb\xbf").strip():
+    shape = _csv_shape(handle)
+    if shape.blank:
         raise FileInvalid([cell_error(1, None, _("The file is empty."))])
-    separator = _sniff_separator(data)
+    separator = _sniff_separator(shape.header)
     # The grid pandas would build, bounded before it is built: a 2 MiB header of empty columns, or
     # lines of separators only, would otherwise cost gigabytes.
-    columns = data.split(b"\n", 1)[0].count(separator.encode()) + 1
+    columns = shape.header.count(separator.encode()) + 1
     if columns > CSV_MAX_COLUMNS:
         raise FileInvalid(
             [
@@ -165,31 +207,43 @@ def read_csv(data: bytes) -> Sheet:
                 )
             ]
         )
-    lines = data.count(b"\n") + 1
-    if columns * lines > XLSX_MAX_CELLS:
+    if columns * shape.lines > CSV_MAX_CELLS:
         raise _too_many_cells(
-            _("%(lines)s lines of %(columns)s columns") % {"lines": f"{lines:,}", "columns": f"{columns:,}"}
+            _("%(lines)s lines of %(columns)s columns") % {"lines": f"{shape.lines:,}", "columns": f"{columns:,}"},
+            CSV_MAX_CELLS,
         )
+    # Every cell stays the text it is (no NA detection, no type guessing); object columns rather
+    # than pandas' string dtype, whose per-cell methods cost seconds and memory at 100,000 rows.
+    reader = pd.read_csv(
+        handle,
+        sep=separator,
+        header=None,
+        dtype=object,
+        encoding="utf-8-sig",
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+        chunksize=chunk_rows(columns),
+    )
+    header: _Header | None = None
+    line = 1  # the spreadsheet row of the chunk's first line
     try:
-        # Every cell stays the text it is (no NA detection, no type guessing); object columns rather
-        # than pandas' string dtype, whose per-cell methods cost seconds and memory at 100,000 rows.
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            sep=separator,
-            header=None,
-            dtype=object,
-            encoding="utf-8-sig",
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
+        with reader:
+            for frame in reader:
+                cells = frame.to_numpy(dtype=object)
+                del frame
+                if header is None:
+                    header = _Header.read(cells[0].tolist())
+                    cells = cells[1:]
+                    line = 2
+                yield header.sheet(cells, first_row=line, decimal_comma=separator == ";")
+                line += len(cells)
     except pd.errors.ParserError as exc:
         # e.g. "Expected 12 fields in line 40, saw 13": a row with more cells than the header.
-        raise FileInvalid([cell_error(1, None, _("The CSV file cannot be read: %(error)s") % {"error": exc})])
-    cells = frame.to_numpy(dtype=object)
-    del frame
-    return _sheet_from_cells(cells, decimal_comma=separator == ";")
+        raise FileInvalid([cell_error(1, None, _("The CSV file cannot be read: %(error)s") % {"error": exc})]) from None
+    except pd.errors.EmptyDataError:
+        raise FileInvalid([cell_error(1, None, _("The file is empty."))]) from None
 
 
 def _xlsx_text(value, *, tz: ZoneInfo) -> str:
@@ -218,13 +272,14 @@ def _xlsx_text(value, *, tz: ZoneInfo) -> str:
     return str(value)
 
 
-def _check_xlsx_inflation(data: bytes) -> None:
+def _check_xlsx_inflation(handle: IO[bytes]) -> None:
     """Refuse a workbook whose parts would inflate beyond what any real results file needs.
 
     Reads the zip's directory only (declared sizes), before openpyxl decompresses anything.
     """
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with zipfile.ZipFile(handle) as archive:
         members = archive.infolist()
+    handle.seek(0)
     total = sum(member.file_size for member in members)
     bomb = next(
         (m for m in members if m.file_size > 1024 * 1024 and m.file_size > XLSX_MAX_RATIO * max(m.compress_size, 1)),
@@ -251,22 +306,23 @@ def _check_xlsx_inflation(data: bytes) -> None:
         )
 
 
-def read_xlsx(data: bytes, *, tz: ZoneInfo) -> Sheet:
-    if not data.strip():
+def xlsx_chunks(handle: IO[bytes], *, tz: ZoneInfo) -> Iterator[Sheet]:
+    """The first sheet of the workbook as Sheets of at most CHUNK_MAX_ROWS rows with a value each."""
+    if not handle.read(8).strip():
         raise FileInvalid([cell_error(1, None, _("The file is empty."))])
+    handle.seek(0)
     try:
-        _check_xlsx_inflation(data)
-        cells, row_numbers = _xlsx_cells(data, tz=tz)
+        _check_xlsx_inflation(handle)
+        yield from _xlsx_chunks(handle, tz=tz)
     except FileInvalid:
         raise
     except Exception as exc:  # noqa: BLE001 - zip, XML (entities, "billion laughs") and openpyxl errors alike
         raise FileInvalid(
             [cell_error(1, None, _("The file is not a readable XLSX workbook (%(error)s).") % {"error": exc})]
         ) from None
-    return _sheet_from_cells(cells, decimal_comma=True, row_numbers=row_numbers)
 
 
-def _too_many_cells(detail: str) -> FileInvalid:
+def _too_many_cells(detail: str, limit: int) -> FileInvalid:
     return FileInvalid(
         [
             cell_error(
@@ -276,104 +332,140 @@ def _too_many_cells(detail: str) -> FileInvalid:
                     "The file is too large to import: %(detail)s (at most %(limit)s cells). Delete the stray "
                     "cells far below or to the right of the results, or save the results alone as a new file."
                 )
-                % {"detail": detail, "limit": f"{XLSX_MAX_CELLS:,}"},
+                % {"detail": detail, "limit": f"{limit:,}"},
             )
         ]
     )
 
 
-def _xlsx_cells(data: bytes, *, tz: ZoneInfo) -> tuple[np.ndarray, list[int]]:
-    """The first sheet's rows that hold a value (row 1, the header, always) as text cells, and their
-    spreadsheet row numbers. Streamed in openpyxl's read-only mode, ignoring the declared dimension
-    (it may lie): the rows are read as the XML has them, and reading stops once more cells than
-    XLSX_MAX_CELLS were unpacked or would be held."""
-    import numpy as np  # noqa: PLC0415 -- heavy: loaded when a file is read, not when Django starts
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+def _xlsx_chunks(handle: IO[bytes], *, tz: ZoneInfo) -> Iterator[Sheet]:
+    """The first sheet's rows that hold a value (row 1, the header, always) as text cells, with their
+    spreadsheet row numbers, a chunk at a time. Streamed in openpyxl's read-only mode, ignoring the
+    declared dimension (it may lie): the rows are read as the XML has them, and reading stops once
+    more cells than XLSX_MAX_CELLS were unpacked, or the rows with a value as wide as the widest
+    would hold more (the grid a non-streamed reader would have built)."""
+    workbook = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
     try:
         if not workbook.worksheets:
             raise FileInvalid([cell_error(1, None, _("The file is empty."))])
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # the <dimension> a file declares is not trusted
+        header: _Header | None = None
         kept: list[tuple] = []
         numbers: list[int] = []
-        width = unpacked = 0
+        width = unpacked = rows_with_values = 0
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             unpacked += len(values) + 1
             if unpacked > XLSX_MAX_CELLS:
                 raise _too_many_cells(
-                    _("more than %(n)s cells up to row %(row)s") % {"n": f"{unpacked:,}", "row": number}
+                    _("more than %(n)s cells up to row %(row)s") % {"n": f"{unpacked:,}", "row": number},
+                    XLSX_MAX_CELLS,
                 )
             end = len(values)
             while end and (values[end - 1] is None or values[end - 1] == ""):
                 end -= 1
-            if not end and number > 1:
+            if header is None:
+                header = _Header.read([_xlsx_text(value, tz=tz) for value in values[:end]])
+                width = end
+                continue
+            if not end:
                 continue  # a blank row: skipped, as the CSV reader skips them
             width = max(width, end)
-            kept.append(values[:end])
-            numbers.append(number)
-            if len(kept) * width > XLSX_MAX_CELLS:
+            rows_with_values += 1
+            if (rows_with_values + 1) * width > XLSX_MAX_CELLS:
                 raise _too_many_cells(
                     _("%(rows)s rows with values, as wide as column %(column)s")
-                    % {"rows": f"{len(kept):,}", "column": column_letter(width - 1)}
+                    % {"rows": f"{rows_with_values + 1:,}", "column": column_letter(width - 1)},
+                    XLSX_MAX_CELLS,
                 )
+            kept.append(values[:end])
+            numbers.append(number)
+            if len(kept) >= CHUNK_MAX_ROWS:
+                yield _xlsx_sheet(header, kept, numbers, tz=tz)
+                kept, numbers = [], []
+        if header is None or not width:
+            raise FileInvalid([cell_error(1, None, _("The file is empty."))])
+        yield _xlsx_sheet(header, kept, numbers, tz=tz)
     finally:
         workbook.close()
-    if width == 0:
-        raise FileInvalid([cell_error(1, None, _("The file is empty."))])
+
+
+def _xlsx_sheet(header: _Header, kept: list[tuple], numbers: list[int], *, tz: ZoneInfo) -> Sheet:
+    import numpy as np  # noqa: PLC0415 -- heavy: loaded when a file is read, not when Django starts
+
+    width = max([len(header.names_at), *(len(values) for values in kept)])
     cells = np.full((len(kept), width), "", dtype=object)
     for position, values in enumerate(kept):
         cells[position, : len(values)] = [_xlsx_text(value, tz=tz) for value in values]
-    return cells, numbers
+    return header.sheet(cells, rows=numbers, decimal_comma=True)
 
 
-def _sheet_from_cells(cells: np.ndarray, *, decimal_comma: bool, row_numbers: list[int] | None = None) -> Sheet:
-    """Checks the header row (row 1) and names the columns; every header problem is reported at once.
+class _Header:
+    """Row 1, checked once (every header problem at once), then applied to each chunk of lines."""
 
-    ``cells`` is the whole grid as an object array of str: plain arrays and lists from here on;
-    ``row_numbers`` the spreadsheet row of each line of ``cells`` when they are not 1, 2, 3…"""
-    import numpy as np  # noqa: PLC0415 -- heavy: loaded when a file is read, not when Django starts
+    def __init__(self, names_at: list[str], keep: list[int], names: list[str]) -> None:
+        self.names_at = names_at  # the header's cell at each position ("" when unnamed)
+        self.keep = keep
+        self.names = names
+        self.pending: list[dict] = []
 
-    header = [str(v).strip().lower() for v in cells[0].tolist()] if len(cells) else []
-    body = cells[1:]
-    errors: list[dict] = []
-    keep: list[int] = []
-    names: list[str] = []
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header):
-        if not name:
-            if any(str(v).strip() for v in body[:, position].tolist()):
-                letter = column_letter(position)
+    @classmethod
+    def read(cls, cells: list) -> _Header:
+        header = [str(v).strip().lower() for v in cells]
+        errors: list[dict] = []
+        keep: list[int] = []
+        names: list[str] = []
+        seen: dict[str, int] = {}
+        for position, name in enumerate(header):
+            if not name:
+                continue  # an empty trailing column, as spreadsheets often save, is ignored (unless it has values)
+            if name in seen:
                 errors.append(
-                    cell_error(1, letter, _("Column %(letter)s has values but no name in row 1.") % {"letter": letter})
+                    cell_error(
+                        1,
+                        name,
+                        _("The column “%(name)s” appears twice (columns %(first)s and %(second)s).")
+                        % {"name": name, "first": column_letter(seen[name]), "second": column_letter(position)},
+                    )
                 )
-            continue  # an empty trailing column, as spreadsheets often save: ignored
-        if name in seen:
-            errors.append(
-                cell_error(
-                    1,
-                    name,
-                    _("The column “%(name)s” appears twice (columns %(first)s and %(second)s).")
-                    % {"name": name, "first": column_letter(seen[name]), "second": column_letter(position)},
-                )
-            )
-            continue
-        seen[name] = position
-        keep.append(position)
-        names.append(name)
-    if errors:
-        raise FileInvalid(errors)
-    if not keep:
-        body = np.empty((len(body), 0), dtype=object)
-    elif len(keep) < len(header):
-        body = body[:, keep]
-    # Wholly blank lines (e.g. ";;;;" at the end of an export) are skipped; rows keep their spreadsheet number.
-    filled = (body != "").any(axis=1) if keep else np.zeros(len(body), dtype=bool)
-    positions = filled.nonzero()[0]
-    if len(positions) < len(body):
-        body = body[positions]
-    if row_numbers is None:
-        rows = (positions + 2).tolist()  # body line 0 is spreadsheet row 2
-    else:
-        rows = np.asarray(row_numbers[1:], dtype=np.int64)[positions].tolist()
-    return Sheet(columns=names, cells=body, rows=rows, decimal_comma=decimal_comma)
+                continue
+            seen[name] = position
+            keep.append(position)
+            names.append(name)
+        made = cls(header, keep, names)
+        made.pending = errors  # raised with the first chunk, beside its unnamed columns that hold values
+        return made
+
+    def sheet(
+        self, cells: np.ndarray, *, decimal_comma: bool, first_row: int = 2, rows: list[int] | None = None
+    ) -> Sheet:
+        """A chunk of body lines as a Sheet: the named columns, wholly blank lines skipped, each line
+        with its spreadsheet row (``first_row`` onwards, or ``rows`` when they are not consecutive).
+
+        A column without a name that holds a value is an error of row 1, naming its letter."""
+        import numpy as np  # noqa: PLC0415 -- heavy: loaded when a file is read, not when Django starts
+
+        width = cells.shape[1] if cells.ndim == 2 else 0
+        unnamed = [p for p in range(width) if p >= len(self.names_at) or not self.names_at[p]]
+        letters = [column_letter(p) for p in unnamed if any(str(v).strip() for v in cells[:, p].tolist())]
+        errors = [
+            cell_error(1, letter, _("Column %(letter)s has values but no name in row 1.") % {"letter": letter})
+            for letter in letters
+        ]
+        errors, self.pending = self.pending + errors, []
+        if errors:
+            raise FileInvalid(errors)
+        if not self.keep or not len(cells):
+            body = np.empty((len(cells), len(self.keep)), dtype=object)
+        else:
+            body = cells[:, self.keep] if len(self.keep) < width else cells
+        # Wholly blank lines (e.g. ";;;;" at the end of an export) are skipped; rows keep their spreadsheet number.
+        filled = (body != "").any(axis=1) if self.keep and len(body) else np.zeros(len(body), dtype=bool)
+        positions = filled.nonzero()[0]
+        if len(positions) < len(body):
+            body = body[positions]
+        if rows is None:
+            numbers = (positions + first_row).tolist()
+        else:
+            numbers = np.asarray(rows, dtype=np.int64)[positions].tolist()
+        return Sheet(columns=self.names, cells=body, rows=numbers, decimal_comma=decimal_comma)

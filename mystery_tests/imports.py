@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from . import services
 from .formats import FileInvalid, ImportRefused, cell_error, detect_format
 from .models import Campaign, ImportJob
-from .sheets import parse_file, service_errors, sorted_errors
+from .sheets import parse_file, service_errors
 from .validation import capped
 
 __all__ = ["FileInvalid", "ImportRefused", "MAX_ATTEMPTS", "import_create", "import_run", "sweep_stale_imports"]
@@ -271,88 +271,105 @@ def _fail_after(job: ImportJob, exc: BaseException) -> ImportJob:
     return _fail(job, reason)
 
 
+class _RolledBack(Exception):
+    """Raised inside the import's transaction to undo what earlier chunks wrote."""
+
+
 def _run(job: ImportJob) -> ImportJob:
+    """Streams the file: each chunk is read, converted, validated and (while no chunk had an error)
+    written, in ONE transaction; any error anywhere rolls everything back, and the later chunks are
+    still read so that every problem is listed (bounded: ERRORS_MAX, in spreadsheet order)."""
     campaign = job.campaign
     try:
         with job.file.open("rb") as handle:
-            data = handle.read()
-        items, item_rows, errors, columns = parse_file(data=data, fmt=job.format, campaign=campaign)
-        del data
+            job.rows_total = _estimated_rows(handle, job.format)
+            job.save(update_fields=["rows_total"])
+            parsed = parse_file(handle=handle, fmt=job.format, campaign=campaign)
+            try:
+                with transaction.atomic():
+                    counts = _stream(job, parsed)
+                    if counts is None:
+                        raise _RolledBack
+            except _RolledBack:
+                counts = None
     except FileInvalid as exc:
         return _fail(job, exc.errors)
+    except services.CampaignLocked as exc:
+        return _fail(job, [cell_error(1, None, str(exc))])
     except OSError as exc:
         logger.exception("The file of import %s cannot be read.", job.pk)
         return _fail(
             job,
             [job_error(_("The uploaded file cannot be read (%(error)s); upload it again.") % {"error": exc})],
         )
-    _release_memory()
-    total = len(item_rows) + errors.faulty_rows
-    job.rows_total = total
-    job.save(update_fields=["rows_total"])
-    if errors:
-        # Wrong types first, then what the service finds in the other rows: every problem at once.
-        omitted = 0
-        if items:
-            try:
-                services.results_upload(campaign=campaign, items=items, user=job.uploaded_by, dry_run=True)
-            except services.ResultsInvalid as exc:
-                errors.extend(service_errors(exc.errors, item_rows, items))
-                omitted = exc.omitted
-            except services.CampaignLocked as exc:
-                return _fail(job, [cell_error(1, None, str(exc))])
-        listed = errors.result()
-        listed.omitted += omitted
-        return _fail(job, listed)
-
-    last = [0]
-
-    def progress(done: int) -> None:
-        if done - last[0] < PROGRESS_EVERY and done < len(items):
-            return
-        last[0] = done
-        # Other processes read progress from the cache; the row is written too when no transaction
-        # would hide it from them (the service checks rows before its write transaction).
-        with contextlib.suppress(Exception):  # a cache that is down only hides the progress
-            cache.set(progress_key(job.pk), done, timeout=24 * 3600)
-        if not transaction.get_connection().in_atomic_block:
-            ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
-
-    def succeed(counts: dict) -> None:
-        # In the upload's transaction: the results and the job's success commit together, and only if
-        # the job is still this run's (the sweep fails a job whose heartbeat stopped; its failure wins).
-        done = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING, started_at=job.started_at).update(
-            status=ImportJob.Status.SUCCEEDED,
-            rows_done=total,
-            created=counts.get("created", 0),
-            updated=counts.get("updated", 0),
-            unchanged=counts.get("unchanged", 0),
-            errors=[],
-            errors_omitted=0,
-            finished_at=timezone.now(),
-        )
-        if not done:
-            raise ImportAbandoned(job.pk)
-
-    try:
-        services.results_upload(
-            campaign=campaign,
-            items=items,
-            user=job.uploaded_by,
-            progress=progress,
-            import_job=job,
-            before_commit=succeed,
-        )
-    except services.ResultsInvalid as exc:
-        listed = sorted_errors(service_errors(exc.errors, item_rows, items), columns)
-        listed.omitted += exc.omitted
-        return _fail(job, listed)
-    except services.CampaignLocked as exc:
-        return _fail(job, [cell_error(1, None, str(exc))])
+    if counts is None:
+        job.rows_total = parsed.rows
+        job.save(update_fields=["rows_total"])
+        return _fail(job, parsed.errors.result())
     job.refresh_from_db()
     with contextlib.suppress(Exception):  # progress is a hint: a cache that is down changes nothing
         cache.delete(progress_key(job.pk))
     return job
+
+
+def _estimated_rows(handle, fmt: str) -> int:
+    """Rows of a CSV counted from its line breaks (a quoted break in a comment counts one too many),
+    to show progress against; exact once the import ends. 0 for a workbook: its rows are known when read."""
+    if fmt != ImportJob.Format.CSV:
+        return 0
+    lines = last = 0
+    while block := handle.read(1024 * 1024):
+        lines += block.count(b"\n")
+        last = block[-1]
+    handle.seek(0)
+    return max(0, lines - (1 if last == ord("\n") else 0))
+
+
+def _stream(job: ImportJob, parsed) -> dict | None:
+    """Inside the import's transaction: every chunk through ``services.StreamedUpload``; the counts, or
+    None when a row had an error (the caller rolls back, ``parsed.errors`` lists them)."""
+    upload = services.StreamedUpload(campaign=job.campaign, user=job.uploaded_by, import_job=job)
+    done = last = 0
+
+    def progress(count: int, *, final: bool = False) -> None:
+        nonlocal last
+        if count - last < PROGRESS_EVERY and not final:
+            return
+        last = count
+        # Other processes read progress from the cache (the job's row is written in the transaction,
+        # which hides it from them until commit).
+        with contextlib.suppress(Exception):  # a cache that is down only hides the progress
+            cache.set(progress_key(job.pk), count, timeout=24 * 3600)
+
+    for items, item_rows in parsed:
+        if items:
+            offset = done
+            errors = upload.add(items, progress=lambda n, offset=offset: progress(offset + n))
+            if errors:
+                parsed.errors.extend(service_errors(errors, item_rows, items))
+        done += len(items)
+        progress(done)
+        _release_memory()
+    if parsed.errors.total or upload.failed:
+        return None
+    progress(done, final=True)
+    counts = upload.finish()
+    # In the upload's transaction: the results and the job's success commit together, and only if the
+    # job is still this run's (the sweep fails a job whose heartbeat stopped; its failure wins).
+    succeeded = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING, started_at=job.started_at).update(
+        status=ImportJob.Status.SUCCEEDED,
+        rows_total=parsed.rows,
+        rows_done=parsed.rows,
+        created=counts["created"],
+        updated=counts["updated"],
+        unchanged=counts["unchanged"],
+        errors=[],
+        errors_omitted=0,
+        finished_at=timezone.now(),
+    )
+    if not succeeded:
+        raise ImportAbandoned(job.pk)
+    return counts
 
 
 def sweep_stale_imports(*, now: dt.datetime | None = None) -> dict[str, list[int]]:

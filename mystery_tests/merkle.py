@@ -54,3 +54,31 @@ def audit_path(leaves: Sequence[bytes], index: int) -> list[bytes]:
 def verify_inclusion(leaf: bytes, index: int, tree_size: int, path: Sequence[bytes], root: bytes) -> bool:
     """Whether ``path`` proves that ``leaf`` is leaf ``index`` of the tree of ``tree_size`` leaves with ``root``."""
     return root_from_path(leaf, index, tree_size, path) == root
+
+
+class TreeHasher:
+    """``tree_hash`` of leaves given one at a time, in memory logarithmic in their number.
+
+    Keeps the roots of the perfect subtrees seen so far (at most one per height, as the binary
+    digits of the count); the RFC's root folds them from the right. A streamed import signs a million
+    fingerprints with a few dozen hashes held."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._stack: list[tuple[int, bytes]] = []  # (height, root of a perfect subtree), heights decreasing
+
+    def add(self, leaf: bytes) -> None:
+        self.count += 1
+        height, node = 0, leaf_hash(leaf)
+        while self._stack and self._stack[-1][0] == height:
+            node = node_hash(self._stack.pop()[1], node)
+            height += 1
+        self._stack.append((height, node))
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return EMPTY_ROOT
+        node = self._stack[-1][1]
+        for _height, left in reversed(self._stack[:-1]):
+            node = node_hash(left, node)
+        return node

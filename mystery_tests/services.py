@@ -20,8 +20,9 @@ from election.models import Edition, Entry
 
 from .fields import CONTENT_ATTRIBUTES
 from .grid import default_grid
+from .merkle import TreeHasher
 from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, TestResult, UploadReceipt
-from .provenance import fingerprint_of, sign_receipt
+from .provenance import b64url, fingerprint_of, key_ring, receipt_payload, sign_receipt
 from .signals import inputs_changed
 from .validation import CampaignContext, CleanResult, capped, test_score, validate_items
 from .writers import CHUNK, writer_for
@@ -29,6 +30,7 @@ from .writers import CHUNK, writer_for
 __all__ = [
     "CampaignLocked",
     "ResultsInvalid",
+    "StreamedUpload",
     "counted_tests",
     "agency_api_token",
     "campaign_lock_reason",
@@ -130,6 +132,69 @@ def results_upload(
     if progress is not None:
         progress(len(items))
     return counts
+
+
+class StreamedUpload:
+    """``results_upload`` for a file read in chunks (a file import), all or nothing over the whole file.
+
+    Each chunk of items is validated and, while no chunk had an error, planned, fingerprinted and
+    written at once (``add``), so memory holds one chunk whatever the file's size; once a chunk has an
+    error nothing more is written, the later chunks are still checked so every problem is listed, and
+    the caller rolls the transaction back. The caller holds ONE transaction around every ``add`` and
+    ``finish``: the agency's and campaign's locks are taken at the first write and kept to the end,
+    and the quota (§5) of each chunk counts the rows the earlier chunks wrote. ``finish`` signs one
+    receipt over every fingerprint in file order (a Merkle root kept incrementally, METHODOLOGY §12)
+    and announces the changed categories once. Errors are ``{"index", "field", "message"}`` with the
+    index inside the chunk, as ``results_upload`` raises them.
+    """
+
+    def __init__(self, *, campaign: Campaign, user=None, import_job: ImportJob | None = None) -> None:
+        reason = campaign_lock_reason(campaign)
+        if reason:
+            raise CampaignLocked(reason)
+        self.campaign, self.user, self.import_job = campaign, user, import_job
+        self.context = CampaignContext.load(campaign)
+        self.counts = {"created": 0, "updated": 0, "unchanged": 0}
+        self.category_ids: set[int] = set()
+        self.failed = False
+        self._locked: Campaign | None = None
+        self._root = TreeHasher()
+
+    def add(self, items: list, *, progress: Callable[[int], None] | None = None) -> list[dict]:
+        """Validates one chunk and writes it unless a chunk had errors; returns this chunk's errors."""
+        cleaned, errors = validate_items(self.context, items, progress=progress)
+        if errors:
+            self.failed = True
+            return list(errors)
+        try:
+            if self.failed:  # nothing more is written: the plan only finds the quota and key errors
+                _plan(self.campaign, cleaned)
+                return []
+            if self._locked is None:
+                self._locked = _lock(self.campaign)
+            plan = _plan(self._locked, cleaned)
+        except ResultsInvalid as exc:
+            self.failed = True
+            return list(exc.errors)
+        _fingerprint(self.campaign, self.context, cleaned)
+        _write(self.campaign, plan, self.user)
+        for key, value in plan.counts().items():
+            self.counts[key] += value
+        self.category_ids |= plan.category_ids
+        for clean in cleaned:
+            self._root.add(bytes.fromhex(clean.fingerprint))
+        return []
+
+    def finish(self) -> dict:
+        """After the last chunk without error: the receipt and the recompute's signal; the counts."""
+        if self.category_ids:
+            inputs_changed.send(sender=TestResult, category_ids=self.category_ids, reason="results uploaded")
+        # The receipt of sign_receipt, its count and root those of the whole file (no fingerprint list kept).
+        receipt = {**sign_receipt([]), "count": self._root.count, "root": self._root.root().hex()}
+        receipt["signature"] = b64url(key_ring().private.sign(receipt_payload(receipt)))
+        user = self.user if self.user is not None and self.user.is_authenticated else None
+        UploadReceipt.objects.create(campaign_id=self.campaign.pk, import_job=self.import_job, user=user, **receipt)
+        return {**self.counts, "receipt": receipt}
 
 
 def _fingerprint(campaign: Campaign, context: CampaignContext, cleaned: list[CleanResult]) -> None:

@@ -1,22 +1,25 @@
 """Sheet reading (API.md "A file import"): the text cells of a file become the JSON items of
 ``services.results_upload``, so a file is validated and stored by exactly the same code as JSON.
 
-Every column is converted at once: the conversion reports wrong types with their spreadsheet row
-and column, ``results_upload`` reports the rule-book errors by item index, and both lists are merged
+A file is read a chunk of rows at a time (``ParsedFile``), so memory holds one chunk whatever the
+file's size. Every column of a chunk is converted at once: the conversion reports wrong types with their
+spreadsheet row and column, ``results_upload`` reports the rule-book errors by item index, and both lists are merged
 in spreadsheet order (``service_errors``, ``sorted_errors``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
 from .fields import FILE_OPTIONAL_COLUMNS, FILE_REQUIRED_COLUMNS, FILE_TEXT_COLUMNS, NUMBER_FIELDS
-from .formats import FileInvalid, Sheet, cell_error, read_csv, read_xlsx
+from .formats import FileInvalid, Sheet, cell_error, csv_chunks, xlsx_chunks
 from .models import Campaign, Criterion, ImportJob
 from .validation import CappedErrors, ErrorList, duplicate_message
 
@@ -122,17 +125,14 @@ def row_errors(columns: list[str]) -> CappedErrors:
     return CappedErrors(key=lambda e: (e["row"] or 0, order.get(e["column"] or "", -1)))
 
 
-def sheet_to_items(sheet: Sheet, *, codes: set[str]) -> tuple[list[dict], list[int], CappedErrors]:
-    """The JSON items of the rows without a type error, their spreadsheet rows, and the type errors
-    (the first ERRORS_MAX in spreadsheet order; the others only counted)."""
-    header_errors = check_columns(sheet.columns, codes=codes)
-    if header_errors:
-        raise FileInvalid(header_errors)
+def sheet_to_items(sheet: Sheet, *, codes: set[str], errors: CappedErrors) -> tuple[list[dict], list[int]]:
+    """The JSON items of a chunk's rows without a type error and their spreadsheet rows; the type errors
+    go to ``errors`` (the first ERRORS_MAX in spreadsheet order; the others only counted), and
+    ``errors.faulty_rows`` counts the rows that have one. The header was checked (``check_columns``)."""
     rows = sheet.rows
     n = len(rows)
     if not n:
-        raise FileInvalid([cell_error(2, None, _("The file has a header row but no test result."))])
-    errors = row_errors(sheet.columns)
+        return [], []
     faulty = [False] * n
 
     def flag(i: int, column: str, message: str) -> None:
@@ -184,7 +184,7 @@ def sheet_to_items(sheet: Sheet, *, codes: set[str]) -> tuple[list[dict], list[i
         numbers[name] = values
 
     scores = _points(sheet, [c for c in sheet.columns if c in codes], errors, faulty)
-    errors.faulty_rows = sum(faulty)  # every row is an item or has an error: rows_total counts both
+    errors.faulty_rows += sum(faulty)  # every row is an item or has an error: rows_total counts both
     texts = {name: sheet.column(name) if name in sheet.columns else [""] * n for name in FILE_TEXT_COLUMNS}
     channels = [value.lower() for value in text["channel"]]
     items: list[dict] = []
@@ -206,7 +206,7 @@ def sheet_to_items(sheet: Sheet, *, codes: set[str]) -> tuple[list[dict], list[i
             }
         )
         item_rows.append(rows[i])
-    return items, item_rows, errors
+    return items, item_rows
 
 
 def column_for(field: str | None) -> str | None:
@@ -247,11 +247,88 @@ def sorted_errors(errors: Iterable[dict], column_order: list[str]) -> ErrorList:
     return ordered.result()
 
 
-def parse_file(*, data: bytes, fmt: str, campaign: Campaign) -> tuple[list[dict], list[int], CappedErrors, list[str]]:
-    """Items, their rows, type errors and the file's column order (raises FileInvalid for file-level errors)."""
-    edition = campaign.edition
-    codes = set(Criterion.objects.filter(edition=edition).values_list("code", flat=True))
-    sheet = read_xlsx(data, tz=ZoneInfo(edition.time_zone)) if fmt == ImportJob.Format.XLSX else read_csv(data)
-    columns = list(sheet.columns)
-    items, rows, errors = sheet_to_items(sheet, codes=codes)
-    return items, rows, errors, columns
+class SeenKeys:
+    """The external ids of the earlier chunks of a file, to name a key repeated across chunks.
+
+    Held as sorted 64-bit hashes beside their rows (12 bytes a row, not a set of strings): a million
+    rows cost 12 MiB. Two different keys share a hash with odds of about n² / 2⁶⁵ (3 in 100 million
+    for a million rows): such a file would be refused naming both rows as repeats."""
+
+    def __init__(self) -> None:
+        import numpy as np  # noqa: PLC0415 -- heavy: loaded when a file is read, not when Django starts
+
+        self._hashes = np.empty(0, dtype=np.int64)
+        self._rows = np.empty(0, dtype=np.int32)
+
+    @staticmethod
+    def _hash(key: str) -> int:
+        return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True)
+
+    def check_and_add(self, items: list[dict], item_rows: list[int], errors: CappedErrors) -> tuple[list, list]:
+        """``items`` without those whose key an earlier chunk holds (each an error naming both rows), then
+        remembers this chunk's keys (repeats inside the chunk are the service's to name)."""
+        import numpy as np  # noqa: PLC0415 -- heavy: loaded when a file is read, not when Django starts
+
+        hashes = np.fromiter((self._hash(item["external_id"]) for item in items), dtype=np.int64, count=len(items))
+        kept_items, kept_rows = items, item_rows
+        if len(self._hashes) and len(hashes):
+            at = np.searchsorted(self._hashes, hashes).clip(max=len(self._hashes) - 1)
+            repeated = (self._hashes[at] == hashes).nonzero()[0].tolist()
+            if repeated:
+                for i in repeated:
+                    key, row = items[i]["external_id"], item_rows[i]
+                    errors.append(
+                        cell_error(row, "external_id", duplicate_message(key, [int(self._rows[at[i]]), row], rows=True))
+                    )
+                errors.faulty_rows += len(repeated)
+                dropped = set(repeated)
+                kept_items = [item for i, item in enumerate(items) if i not in dropped]
+                kept_rows = [row for i, row in enumerate(item_rows) if i not in dropped]
+        merged = np.concatenate([self._hashes, hashes])
+        order = np.argsort(merged, kind="stable")
+        self._hashes = merged[order]
+        self._rows = np.concatenate([self._rows, np.asarray(item_rows, dtype=np.int32)])[order]
+        return kept_items, kept_rows
+
+
+class ParsedFile:
+    """A file import's rows, read chunk by chunk: iterate to get each chunk's ``(items, item_rows)``.
+
+    The header is checked with the first chunk (``FileInvalid`` lists its problems); each chunk's type
+    errors and keys repeated from an earlier chunk go to ``errors`` (bounded, spreadsheet order), and
+    those rows are left out of its items. ``rows`` counts the rows read (items and faulty rows alike);
+    a file with a header and no row is ``FileInvalid`` once read."""
+
+    def __init__(self, *, handle: IO[bytes], fmt: str, campaign: Campaign) -> None:
+        edition = campaign.edition
+        self.codes = set(Criterion.objects.filter(edition=edition).values_list("code", flat=True))
+        self.handle, self.fmt, self.tz = handle, fmt, ZoneInfo(edition.time_zone)
+        self.columns: list[str] = []
+        self.errors = row_errors([])
+        self.rows = 0
+        self.items = 0
+
+    def __iter__(self) -> Iterator[tuple[list[dict], list[int]]]:
+        xlsx = self.fmt == ImportJob.Format.XLSX
+        chunks = xlsx_chunks(self.handle, tz=self.tz) if xlsx else csv_chunks(self.handle)
+        seen = SeenKeys()
+        for number, sheet in enumerate(chunks):
+            if not number:
+                header_errors = check_columns(sheet.columns, codes=self.codes)
+                if header_errors:
+                    raise FileInvalid(header_errors)
+                self.columns = list(sheet.columns)
+                self.errors = row_errors(self.columns)
+            self.rows += len(sheet.rows)
+            items, item_rows = sheet_to_items(sheet, codes=self.codes, errors=self.errors)
+            del sheet
+            items, item_rows = seen.check_and_add(items, item_rows, self.errors)
+            self.items += len(items)
+            yield items, item_rows
+        if not self.rows:
+            raise FileInvalid([cell_error(2, None, _("The file has a header row but no test result."))])
+
+
+def parse_file(*, handle: IO[bytes], fmt: str, campaign: Campaign) -> ParsedFile:
+    """The file open in ``handle`` as a ``ParsedFile`` (read when iterated)."""
+    return ParsedFile(handle=handle, fmt=fmt, campaign=campaign)
