@@ -4,6 +4,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 
 from mystery_tests.models import Criterion, TestResult
@@ -125,7 +126,7 @@ def test_mark_inputs_changed_coalesces_a_burst(ranked_category, django_capture_o
     assert apply_async.call_count == 2
     assert apply_async.call_args_list[0].kwargs["kwargs"] == {"category_ids": [cat.id]}
     assert apply_async.call_args_list[1].kwargs["kwargs"] == {"category_ids": [other.id]}
-    assert apply_async.call_args_list[0].kwargs["countdown"] == 2.0
+    assert apply_async.call_args_list[0].kwargs["countdown"] == settings.SCORING_RECOMPUTE_DELAY == 0.3
 
 
 def test_task_clears_pending_key_so_next_change_queues_again(ranked_category, django_capture_on_commit_callbacks):
