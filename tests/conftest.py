@@ -73,6 +73,13 @@ def organiser(db):
 
 
 @pytest.fixture
+def organiser_client(client, organiser):
+    """The test client logged in as the organiser, for the admin's pages."""
+    client.force_login(organiser)
+    return client
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 

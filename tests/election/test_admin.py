@@ -14,12 +14,6 @@ pytestmark = pytest.mark.django_db
 MODELS = ["edition", "category", "brand", "entry", "brandmembership"]
 
 
-@pytest.fixture
-def admin_client(client, organiser):
-    client.force_login(organiser)
-    return client
-
-
 def make_rows(model: str, n: int) -> list:
     """n objects of the model, each in its own edition/category so that every column has data."""
     if model == "edition":
@@ -34,12 +28,12 @@ def make_rows(model: str, n: int) -> list:
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_admin_changelist_renders_for_superuser(admin_client, model):
+def test_admin_changelist_renders_for_superuser(organiser_client, model):
     # Arrange
     make_rows(model, 2)
 
     # Act
-    response = admin_client.get(reverse(f"admin:election_{model}_changelist"))
+    response = organiser_client.get(reverse(f"admin:election_{model}_changelist"))
 
     # Assert
     assert response.status_code == 200
@@ -47,12 +41,12 @@ def test_admin_changelist_renders_for_superuser(admin_client, model):
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_admin_changelist_search_renders(admin_client, model):
+def test_admin_changelist_search_renders(organiser_client, model):
     # Arrange
     make_rows(model, 1)
 
     # Act
-    response = admin_client.get(reverse(f"admin:election_{model}_changelist"), {"q": "zzz-nothing"})
+    response = organiser_client.get(reverse(f"admin:election_{model}_changelist"), {"q": "zzz-nothing"})
 
     # Assert
     assert response.status_code == 200
@@ -60,12 +54,12 @@ def test_admin_changelist_search_renders(admin_client, model):
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_admin_change_form_renders_for_superuser(admin_client, model):
+def test_admin_change_form_renders_for_superuser(organiser_client, model):
     # Arrange
     obj = make_rows(model, 1)[0]
 
     # Act
-    response = admin_client.get(reverse(f"admin:election_{model}_change", args=[obj.pk]))
+    response = organiser_client.get(reverse(f"admin:election_{model}_change", args=[obj.pk]))
 
     # Assert
     assert response.status_code == 200
@@ -73,9 +67,9 @@ def test_admin_change_form_renders_for_superuser(admin_client, model):
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_admin_add_form_renders_for_superuser(admin_client, model):
+def test_admin_add_form_renders_for_superuser(organiser_client, model):
     # Act
-    response = admin_client.get(reverse(f"admin:election_{model}_add"))
+    response = organiser_client.get(reverse(f"admin:election_{model}_add"))
 
     # Assert
     assert response.status_code == 200
@@ -83,16 +77,16 @@ def test_admin_add_form_renders_for_superuser(admin_client, model):
 
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("n", [1, 3])
-def test_admin_changelist_query_count_is_fixed(admin_client, django_assert_num_queries, model, n):
+def test_admin_changelist_query_count_is_fixed(organiser_client, django_assert_num_queries, model, n):
     # Arrange
     make_rows(model, n)
     url = reverse(f"admin:election_{model}_changelist")
-    admin_client.get(url)  # warm the session and content types
+    organiser_client.get(url)  # warm the session and content types
 
     # Act / Assert: session, user, count, full count, rows (+ the filters' own choices)
     expected = {"edition": 7, "category": 6, "brand": 5, "entry": 6, "brandmembership": 6}[model]
     with django_assert_num_queries(expected):
-        response = admin_client.get(url)
+        response = organiser_client.get(url)
     assert response.context["cl"].result_count == n
 
 
@@ -117,14 +111,14 @@ def test_admin_changelist_is_refused_to_a_brand_member(client):
     assert response.status_code == 302
 
 
-def test_admin_edition_list_shows_counts_and_state(admin_client):
+def test_admin_edition_list_shows_counts_and_state(organiser_client):
     # Arrange
     category = factories.CategoryFactory()
     factories.EntryFactory.create_batch(2, category=category)
     factories.EntryFactory(category=category, status="withdrawn")
 
     # Act
-    response = admin_client.get(reverse("admin:election_edition_changelist"))
+    response = organiser_client.get(reverse("admin:election_edition_changelist"))
 
     # Assert
     row = response.context["cl"].result_list[0]
@@ -132,13 +126,13 @@ def test_admin_edition_list_shows_counts_and_state(admin_client):
     assert f"category__edition__id__exact={category.edition_id}&amp;status__exact=registered" in response.text
 
 
-def test_admin_edition_state_filter_finds_published(admin_client):
+def test_admin_edition_state_filter_finds_published(organiser_client):
     # Arrange
     published = factories.EditionFactory(frozen_at=timezone.now(), published_at=timezone.now())
     factories.EditionFactory()
 
     # Act
-    response = admin_client.get(reverse("admin:election_edition_changelist"), {"state": "published"})
+    response = organiser_client.get(reverse("admin:election_edition_changelist"), {"state": "published"})
 
     # Assert
     assert list(response.context["cl"].result_list) == [published]
@@ -176,13 +170,13 @@ def edition_form_data(edition: Edition, **changes) -> dict:
     return {k: ("" if v is None else v) for k, v in data.items()}
 
 
-def test_admin_frozen_edition_settings_change_is_refused(admin_client):
+def test_admin_frozen_edition_settings_change_is_refused(organiser_client):
     # Arrange: a frozen edition's change form is read-only (issue 18), so a forged POST is forbidden.
     edition = factories.EditionFactory(frozen_at=timezone.now())
     url = reverse("admin:election_edition_change", args=[edition.pk])
 
     # Act
-    response = admin_client.post(url, edition_form_data(edition, threshold="10.00"))
+    response = organiser_client.post(url, edition_form_data(edition, threshold="10.00"))
 
     # Assert
     assert response.status_code == 403
@@ -190,7 +184,7 @@ def test_admin_frozen_edition_settings_change_is_refused(admin_client):
     assert str(edition.threshold) == "12.00"
 
 
-def test_admin_edition_add_with_inline_categories(admin_client):
+def test_admin_edition_add_with_inline_categories(organiser_client):
     # Arrange
     edition = factories.EditionFactory.build(year=2045)
     data = edition_form_data(edition)
@@ -203,7 +197,7 @@ def test_admin_edition_add_with_inline_categories(admin_client):
     )
 
     # Act
-    response = admin_client.post(reverse("admin:election_edition_add"), data)
+    response = organiser_client.post(reverse("admin:election_edition_add"), data)
 
     # Assert
     assert response.status_code == 302
@@ -211,12 +205,12 @@ def test_admin_edition_add_with_inline_categories(admin_client):
     assert list(created.categories.values_list("slug", flat=True)) == ["banque-en-ligne"]
 
 
-def test_admin_entry_withdraw_action_records_the_reason(admin_client):
+def test_admin_entry_withdraw_action_records_the_reason(organiser_client):
     # Arrange
     entries = factories.EntryFactory.create_batch(2)
 
     # Act
-    response = admin_client.post(
+    response = organiser_client.post(
         reverse("admin:election_entry_changelist"),
         {"action": "withdraw", "_selected_action": [e.pk for e in entries], "reason": "Désistement"},
         follow=True,
@@ -229,13 +223,13 @@ def test_admin_entry_withdraw_action_records_the_reason(admin_client):
     ]
 
 
-def test_admin_entry_action_on_frozen_edition_is_refused_with_a_message(admin_client):
+def test_admin_entry_action_on_frozen_edition_is_refused_with_a_message(organiser_client):
     # Arrange
     edition = factories.EditionFactory(frozen_at=timezone.now())
     entry = factories.EntryFactory(category=factories.CategoryFactory(edition=edition))
 
     # Act
-    response = admin_client.post(
+    response = organiser_client.post(
         reverse("admin:election_entry_changelist"),
         {"action": "disqualify", "_selected_action": [entry.pk], "reason": ""},
         follow=True,
@@ -247,14 +241,14 @@ def test_admin_entry_action_on_frozen_edition_is_refused_with_a_message(admin_cl
     assert entry.status == "registered"
 
 
-def test_admin_entry_add_to_frozen_edition_is_refused(admin_client):
+def test_admin_entry_add_to_frozen_edition_is_refused(organiser_client):
     # Arrange
     edition = factories.EditionFactory(frozen_at=timezone.now())
     category = factories.CategoryFactory(edition=edition)
     brand = factories.BrandFactory()
 
     # Act
-    response = admin_client.post(
+    response = organiser_client.post(
         reverse("admin:election_entry_add"),
         {"category": category.pk, "brand": brand.pk, "status": "registered", "status_reason": ""},
     )
@@ -266,7 +260,7 @@ def test_admin_entry_add_to_frozen_edition_is_refused(admin_client):
     assert Entry.objects.count() == 0
 
 
-def test_admin_category_inline_adds_an_entry(admin_client):
+def test_admin_category_inline_adds_an_entry(organiser_client):
     # Arrange
     category = factories.CategoryFactory()
     brand = factories.BrandFactory()
@@ -285,16 +279,16 @@ def test_admin_category_inline_adds_an_entry(admin_client):
     }
 
     # Act
-    response = admin_client.post(reverse("admin:election_category_change", args=[category.pk]), data)
+    response = organiser_client.post(reverse("admin:election_category_change", args=[category.pk]), data)
 
     # Assert
     assert response.status_code == 302
     assert list(category.entries.values_list("brand__slug", flat=True)) == [brand.slug]
 
 
-def test_admin_brand_add_form_prepopulates_the_slug(admin_client):
+def test_admin_brand_add_form_prepopulates_the_slug(organiser_client):
     # Act
-    response = admin_client.get(reverse("admin:election_brand_add"))
+    response = organiser_client.get(reverse("admin:election_brand_add"))
 
     # Assert
     assert response.context["adminform"].prepopulated_fields[0]["field"].name == "slug"
@@ -304,20 +298,20 @@ def test_admin_brand_add_form_prepopulates_the_slug(admin_client):
     ("language", "text"),
     [("en", "Withdraw the selected entries"), ("fr", "Retirer les candidatures sélectionnées")],
 )
-def test_admin_entry_actions_speak_french_and_english(admin_client, language, text):
+def test_admin_entry_actions_speak_french_and_english(organiser_client, language, text):
     # Arrange
     factories.EntryFactory()
 
     # Act
-    response = admin_client.get(reverse("admin:election_entry_changelist"), HTTP_ACCEPT_LANGUAGE=language)
+    response = organiser_client.get(reverse("admin:election_entry_changelist"), HTTP_ACCEPT_LANGUAGE=language)
 
     # Assert
     assert text in response.text
 
 
-def test_admin_site_carries_the_competition_name_in_french(admin_client):
+def test_admin_site_carries_the_competition_name_in_french(organiser_client):
     # Act
-    response = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="fr")
+    response = organiser_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="fr")
 
     # Assert
     assert "Service Client de l&#x27;Année — administration" in response.text
