@@ -96,7 +96,12 @@ def run_one(name: str, size: str) -> list[dict]:
             }
         ]
     elapsed = time.perf_counter() - started
-    return [{"module": name, **{k: row.get(k) for k in KEYS}, "module_seconds": round(elapsed, 1)} for row in rows]
+    # A row may carry a "section": markdown the report prints after the table (e.g. query plans).
+    return [
+        {"module": name, **{k: row.get(k) for k in KEYS}, "module_seconds": round(elapsed, 1)}
+        | ({"section": row["section"]} if row.get("section") else {})
+        for row in rows
+    ]
 
 
 def markdown(meta: dict, rows: list[dict]) -> str:
@@ -119,11 +124,14 @@ def markdown(meta: dict, rows: list[dict]) -> str:
         "| benchmark | measure | value | floor (same run) | ratio | target | met | baseline | notes |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+
+    def value(row) -> str:
+        return cell(row["value"]) + (f" {row['unit']}" if row["value"] is not None and row["unit"] else "")
+
     for row in rows:
-        value = cell(row["value"]) + (f" {row['unit']}" if row["value"] is not None and row["unit"] else "")
         lines.append(
-            f"| {row['module']} | {cell(row['name'])} | {value} | {cell(row.get('floor'))} | {cell(row.get('ratio'))} "
-            f"| {cell(row['target'])} | {met(row['met'])} "
+            f"| {row['module']} | {cell(row['name'])} | {value(row)} | {cell(row.get('floor'))} "
+            f"| {cell(row.get('ratio'))} | {cell(row['target'])} | {met(row['met'])} "
             f"| {cell(row['baseline'])} | {cell(row['notes'])} |"
         )
     missed = [row for row in rows if row["met"] is False]
@@ -139,11 +147,13 @@ def markdown(meta: dict, rows: list[dict]) -> str:
             "",
         ]
         for row in missed:
-            value = cell(row["value"]) + (f" {row['unit']}" if row["value"] is not None and row["unit"] else "")
             lines.append(
-                f"- **{row['module']} — {cell(row['name'])}**: {value} against {cell(row['target'])} "
+                f"- **{row['module']} — {cell(row['name'])}**: {value(row)} against {cell(row['target'])} "
                 f"(baseline: {cell(row['baseline'])}). {cell(row['notes'])}"
             )
+    for row in rows:
+        if row.get("section"):
+            lines += ["", row["section"].rstrip()]
     return "\n".join(lines) + "\n"
 
 
