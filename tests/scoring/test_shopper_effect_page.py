@@ -2,10 +2,10 @@
 by side; a harsh shopper on one brand shows; tests without a shopper code keep working."""
 
 import pytest
-from django.test import Client
 
 from mystery_tests.models import TestResult
 from scoring.shopper_check import edition_check
+from tests.conftest import session_client
 from tests.support import factories
 from tests.support.world import add_tests, category, entry, small_edition
 
@@ -57,12 +57,15 @@ def test_edition_check_without_shopper_codes_matches_the_official_ranking():
     assert check["untagged"] == 6
 
 
+def _page(edition) -> str:
+    return f"/admin/scoring/categoryranking/edition/{edition.pk}/shopper-effect/"
+
+
 def test_shopper_effect_page_renders_for_an_organiser():
     edition = _world()
-    client = Client()
-    client.force_login(factories.OrganiserFactory(username="organiser", is_superuser=True))
+    client = session_client(factories.OrganiserFactory(username="organiser", is_superuser=True), language=None)
 
-    response = client.get(f"/admin/scoring/categoryranking/edition/{edition.pk}/shopper-effect/")
+    response = client.get(_page(edition))
 
     assert response.status_code == 200
     assert 'id="shopper-effects"' in response.content.decode()
@@ -72,9 +75,8 @@ def test_shopper_effect_page_renders_for_an_organiser():
 
 def test_shopper_effect_page_refused_to_staff_without_the_organiser_role():
     edition = _world()
-    client = Client()
-    client.force_login(factories.UserFactory(username="translator", is_staff=True))
+    client = session_client(factories.UserFactory(username="translator", is_staff=True), language=None)
 
-    response = client.get(f"/admin/scoring/categoryranking/edition/{edition.pk}/shopper-effect/")
+    response = client.get(_page(edition))
 
     assert response.status_code == 403

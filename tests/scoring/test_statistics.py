@@ -183,32 +183,38 @@ def test_statistics_sigma_floor_one_hundredth_behind():
     assert result.entries.loc[3, "p_threshold"] == pytest.approx(0, abs=1e-12)
 
 
-def test_statistics_tie_on_overall_broken_by_channel_gives_robustness_zero():
-    # Arrange: equal overall (86/6), the laureate ahead on phone (the heaviest channel, tie-break)
-    edition = {
-        1: {"phone": [15, 15, 15], "email": [14, 14], "web": [13]},
-        2: {"phone": [14, 14, 14], "email": [15, 15], "web": [14]},
-        3: {"phone": [8, 8, 8], "email": [8, 8], "web": [8]},
-    }
-
+@pytest.mark.parametrize(
+    ("edition", "robustness"),
+    [
+        # equal overall (86/6), the laureate ahead on phone (the heaviest channel, tie-break): any change of
+        # the weights towards email overturns it
+        (
+            {
+                1: {"phone": [15, 15, 15], "email": [14, 14], "web": [13]},
+                2: {"phone": [14, 14, 14], "email": [15, 15], "web": [14]},
+                3: {"phone": [8, 8, 8], "email": [8, 8], "web": [8]},
+            },
+            0.0,
+        ),
+        # the laureate leads on every channel: capped at one
+        (
+            {
+                1: {"phone": [16, 16, 16], "email": [15, 15], "web": [14]},
+                2: {"phone": [15, 15, 15], "email": [14, 14], "web": [13]},
+                3: {"phone": [8, 8, 8], "email": [8, 8], "web": [8]},
+            },
+            1.0,
+        ),
+    ],
+    ids=["tie-on-overall-broken-by-channel", "leading-everywhere"],
+)
+def test_statistics_robustness_zero_on_a_tie_and_capped_at_one(edition, robustness):
     # Act
     result = _compute({7: edition})
 
-    # Assert: any change of the weights towards email overturns it
+    # Assert
     assert list(result.entries["laureate"]) == [True, False, False]
-    assert result.categories.loc[7, "robustness"] == 0.0
-
-
-def test_statistics_robustness_capped_at_one_when_leading_everywhere():
-    edition = {
-        1: {"phone": [16, 16, 16], "email": [15, 15], "web": [14]},
-        2: {"phone": [15, 15, 15], "email": [14, 14], "web": [13]},
-        3: {"phone": [8, 8, 8], "email": [8, 8], "web": [8]},
-    }
-
-    result = _compute({7: edition})
-
-    assert result.categories.loc[7, "robustness"] == 1.0
+    assert result.categories.loc[7, "robustness"] == robustness
 
 
 def test_statistics_robustness_laureate_exactly_at_threshold_everywhere_sets_no_bound():
