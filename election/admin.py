@@ -194,6 +194,8 @@ class EditionForm(forms.ModelForm):
     class Meta:
         model = Edition
         fields = list(SETTING_FIELDS)  # the admin's fieldsets decide the form's fields
+        # Decimal settings in the reader's notation (« 12,00 » in French), read back the same way.
+        localized_fields = ("threshold", "completion", "max_shopper_share")
         # Also the labels of the read-only page of a frozen edition (AdminReadonlyField reads Meta.labels).
         labels = {
             **_channel_labels("quota", _("quota: {channel}")),
@@ -436,7 +438,7 @@ class EntryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
     list_display_links = ["brand", "category"]
     list_filter = ["status", "category__edition"]
     search_fields = ["brand__name", "brand__slug", "category__name", "category__slug"]
-    autocomplete_fields = ["brand"]
+    # Native selects: Django's autocomplete box has no accessible name while empty (axe, the add form).
     fields = ["category", "brand", "status", "status_reason"]
     action_form = EntryStatusActionForm
     actions = ["withdraw", "disqualify", "reinstate"]
@@ -455,6 +457,8 @@ class EntryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
         # Categories named with their edition (every edition has its « Banque en ligne »), open ones only.
         if db_field.name == "category":
             kwargs.update(form_class=CategoryChoiceField, queryset=selectors.categories_to_enter())
+        elif db_field.name == "brand":
+            kwargs["queryset"] = Brand.objects.order_by("name", "pk")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, **kwargs):

@@ -3,10 +3,12 @@ the season dashboard is the admin home, and the screens speak French rather than
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from election.models import Category, Edition, Entry
 from palmares.models import Appeal
@@ -497,3 +499,23 @@ def test_console_entry_change_form_offers_only_its_editions_categories(admin_cli
     # Assert
     assert category_options(response.text) == ["Assurance — France 2027", "Banque en ligne — France 2027"]
     assert f'<option value="{entry.category.pk}" selected>Banque en ligne — France 2027</option>' in response.text
+
+
+def test_console_edition_decimal_settings_read_and_parse_in_the_readers_notation(admin_client, organiser, rf):
+    # Arrange
+    edition = factories.EditionFactory(threshold="12.00", completion="1.000", max_shopper_share="0.200")
+    request = rf.get("/")
+    request.user = organiser
+    form = admin.site.get_model_admin(Edition).get_form(request, edition)
+
+    # Act
+    french = admin_client.get(reverse("admin:election_edition_change", args=[edition.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    english = admin_client.get(reverse("admin:election_edition_change", args=[edition.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    with translation.override("fr"):
+        parsed = [form.base_fields[name].clean(text) for name, text in (("threshold", "12,5"), ("completion", "0,8"))]
+
+    # Assert
+    for name, value in (("threshold", "12,00"), ("completion", "1,000"), ("max_shopper_share", "0,200")):
+        assert re.search(rf'name="{name}" value="{value}"', french.text), name
+        assert re.search(rf'name="{name}" value="{value.replace(",", ".")}"', english.text), name
+    assert parsed == [Decimal("12.5"), Decimal("0.8")]
