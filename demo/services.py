@@ -13,9 +13,11 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 
@@ -259,6 +261,47 @@ def agency_for(category_slug: str) -> str:
     return AGENCIES[0]["slug"] if index < 6 else AGENCIES[1]["slug"]
 
 
+# The categories' English names (issue 19: names by language where the organiser gives them).
+CATEGORY_NAMES_EN = {
+    "banque-en-ligne": "Online banking",
+    "assurance-auto": "Car insurance",
+    "fournisseur-energie": "Energy supplier",
+    "operateur-mobile": "Mobile operator",
+    "vente-a-distance": "Distance selling",
+    "transport-ferroviaire": "Rail transport",
+    "assurance-habitation": "Home insurance",
+    "mutuelle-sante": "Health insurance",
+    "grande-distribution": "Retail chains",
+    "location-voitures": "Car rental",
+}
+# Brands given a generated logo (the first two of each category): the others show none, as brands may.
+LOGO_BRANDS_PER_CATEGORY = 2
+LOGO_COLOURS = ("#1d4ed8", "#0f766e", "#b45309", "#7c3aed", "#be123c", "#155e75")
+
+
+def logo_svg(name: str, index: int) -> bytes:
+    """A simple square logo: the brand's initials on a colour (a fictional brand's fictional logo)."""
+    initials = "".join(word[0] for word in name.replace("'", " ").split()[:2]).upper()
+    colour = LOGO_COLOURS[index % len(LOGO_COLOURS)]
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">'
+        f'<rect width="64" height="64" rx="12" fill="{colour}"/>'
+        '<text x="32" y="41" text-anchor="middle" font-family="Georgia, serif" font-size="26" font-weight="700" '
+        f'fill="#fff">{escape(initials)}</text></svg>'
+    ).encode()
+
+
+def _logos() -> None:
+    """Give the first brands of each category a logo, once (kept across runs)."""
+    index = 0
+    for _slug, _name, brands in CATEGORIES:
+        for brand_slug, brand_name, _q in brands[:LOGO_BRANDS_PER_CATEGORY]:
+            brand = Brand.objects.filter(slug=brand_slug, logo="").first()
+            if brand is not None:
+                brand.logo.save(f"{brand_slug}.svg", ContentFile(logo_svg(brand_name, index)), save=True)
+            index += 1
+
+
 def edition_document(year: int) -> dict:
     """The edition in load_edition's file shape (API.md "Command line")."""
     info = EDITIONS[year]
@@ -273,7 +316,10 @@ def edition_document(year: int) -> dict:
         "name": info["name"],
         "time_zone": "Europe/Paris",
         "settings": {"threshold": 12.0, "min_entrants": 3, "completion": 1.0, "scenarios": SCENARIOS},
-        "categories": [{"slug": s, "name": n} for s, n, _b in CATEGORIES],
+        "categories": [
+            {"slug": s, "name": n, **({"names": {"en": CATEGORY_NAMES_EN[s]}} if s in CATEGORY_NAMES_EN else {})}
+            for s, n, _b in CATEGORIES
+        ],
         "brands": [{"slug": b, "name": names[b]} for b in used],
         "entries": [
             {
@@ -538,6 +584,7 @@ def seed(*, scale: float = 1.0, say: Callable[[str], None] = print) -> dict:
         raise ValueError("scale must be in (0, 1].")
     say("France 2026: editions, categories, brands, entries, agencies, campaigns")
     edition_2026 = _load(2026, scale)
+    _logos()
     if not edition_2026.is_frozen:
         _upload(2026, edition_2026, say)
         say("France 2026: recomputing the rankings")

@@ -83,7 +83,9 @@ def figures_view(figures: dict[str, Any], channels: list[str]) -> dict[str, Any]
     }
 
 
-def categories_view(palmares: dict[str, Any]) -> list[dict[str, Any]]:
+def categories_view(palmares: dict[str, Any], logos: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The palmarès categories as the pages show them; ``logos`` ({brand slug: address}) gives laureates a logo."""
+    logos = logos or {}
     return [
         {
             "slug": c["slug"],
@@ -93,6 +95,7 @@ def categories_view(palmares: dict[str, Any]) -> list[dict[str, Any]]:
                 {
                     "slug": lau["brand"]["slug"],
                     "name": lau["brand"]["name"],
+                    "logo": logos.get(lau["brand"]["slug"]),
                     "overall": round_score(lau["overall"]),
                     "moe": round_score(lau.get("moe")),
                     "p_best": lau.get("p_best"),

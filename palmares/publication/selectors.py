@@ -7,12 +7,13 @@ import hashlib
 from typing import Any
 
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from common.pagecache import bump_public_generation, public_generation
-from election.models import Edition
+from election.models import Brand, Edition
 from palmares.models import Publication
 
 # A pointer to an edition's current publication, so a cached page costs no query at all.
@@ -189,6 +190,13 @@ def brand_titles(*, slug: str) -> dict[str, Any] | None:
     if not titles:
         return None
     return {"slug": slug, "name": name, "titles": titles, "fingerprint": fingerprint.hexdigest()[:32]}
+
+
+def brand_logos(*, slugs) -> dict[str, str]:
+    """``{brand slug: logo address}`` of the brands among ``slugs`` that have a logo (one query). Logos are
+    not part of a frozen palmarès: a page shows the brand's logo as it is now."""
+    rows = Brand.objects.filter(slug__in=set(slugs)).exclude(logo="").values_list("slug", "logo")
+    return {slug: default_storage.url(name) for slug, name in rows}
 
 
 def parse_when(value: Any) -> dt.datetime | None:

@@ -212,12 +212,17 @@ def _common(snapshot: dict, country: str, year: int, preview: bool) -> dict[str,
     }
 
 
+def _laureate_logos(palmares: dict) -> dict[str, str]:
+    slugs = [lau["brand"]["slug"] for c in palmares.get("categories", []) for lau in c["laureates"]]
+    return selectors.brand_logos(slugs=slugs) if slugs else {}
+
+
 def build_edition_part(snapshot: dict, country: str, year: int, *, preview: bool) -> dict:
     palmares = snapshot["palmares"]
     channels = [c["channel"] for c in snapshot.get("methodology", {}).get("channels", [])]
     context = {
         **_common(snapshot, country, year, preview),
-        "categories": presentation.categories_view(palmares),
+        "categories": presentation.categories_view(palmares, _laureate_logos(palmares)),
         "figures": presentation.figures_view(palmares.get("figures") or {}, channels),
         "methodology": presentation.methodology_view(snapshot.get("methodology", {})),
     }
@@ -236,7 +241,7 @@ def edition_page(request: HttpRequest, country: str, year: int) -> HttpResponse:
 
 def build_category_part(snapshot: dict, country: str, year: int, slug: str, *, preview: bool) -> dict:
     palmares = snapshot["palmares"]
-    categories = presentation.categories_view(palmares)
+    categories = presentation.categories_view(palmares, _laureate_logos(palmares))
     index = next((i for i, c in enumerate(categories) if c["slug"] == slug), None)
     if index is None:
         raise Http404(_("No such category in this edition."))
@@ -344,6 +349,7 @@ def brand_page(request: HttpRequest, slug: str) -> HttpResponse:
             t["category"]["name"] = localised(t["category"]["name"], t["category"].get("names"), get_language())
             t["country_name"] = country_name(t["country"])
             t["overall"] = presentation.round_score(t["overall"])
+        brand["logo"] = selectors.brand_logos(slugs=[slug]).get(slug)
         return _render_part(
             "palmares/brand.html",
             {"brand": brand, "now": timezone.now()},

@@ -353,8 +353,10 @@ THREE = {
 
 
 @pytest.mark.parametrize("scores", [ONE, THREE], ids=["1 category", "3 categories"])
-@pytest.mark.parametrize("url", [EDITION, "/palmares/fr/2031/banque/", "/palmares/fr/2031/methodology/"])
-def test_edition_pages_query_count_uncached_then_cached(db, django_assert_num_queries, scores, url):
+@pytest.mark.parametrize(
+    ("url", "logos"), [(EDITION, 1), ("/palmares/fr/2031/banque/", 1), ("/palmares/fr/2031/methodology/", 0)]
+)
+def test_edition_pages_query_count_uncached_then_cached(db, django_assert_num_queries, scores, url, logos):
     # Arrange
     w = build_world(scores=scores)
     recompute(w)
@@ -362,8 +364,9 @@ def test_edition_pages_query_count_uncached_then_cached(db, django_assert_num_qu
     cache.clear()
     client = Client()
 
-    # Act / Assert: the current-publication pointer, then the snapshot; nothing once cached
-    with django_assert_num_queries(2):
+    # Act / Assert: the current-publication pointer, then the snapshot (and the laureates' logos, issue 19);
+    # nothing once cached
+    with django_assert_num_queries(2 + logos):
         assert client.get(url).status_code == 200
     with django_assert_num_queries(0):
         assert client.get(url).status_code == 200
@@ -395,9 +398,9 @@ def test_brand_page_and_sitemap_query_count(db, django_assert_num_queries, editi
         services.edition_publish(edition=w.edition)
     client = Client()
 
-    # Act / Assert: the brand's titles and the next scheduled go-live (how long the page may be kept), then
-    # nothing (issue 21)
-    with django_assert_num_queries(2):
+    # Act / Assert: the brand's titles, the next scheduled go-live (how long the page may be kept) and its logo
+    # (issue 19), then nothing (issue 21)
+    with django_assert_num_queries(3):
         assert client.get(BRAND_PAGE).status_code == 200
     with django_assert_num_queries(0):
         assert client.get(BRAND_PAGE).status_code == 200
