@@ -2,6 +2,7 @@
 
 import datetime as dt
 import pathlib
+import re
 
 import pytest
 from django.core import mail
@@ -57,58 +58,34 @@ def test_appeal_file_within_window_creates_open_appeal(world):
     )
 
 
-def test_appeal_file_before_release_refused_with_date(world):
-    world.edition.results_released_at = timezone.now() + dt.timedelta(days=2)
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "results_released_at",
+            lambda now: now + dt.timedelta(days=2),
+            r"Appeals open when the results are released to brands \(.*",
+        ),
+        (
+            "results_released_at",
+            lambda now: None,
+            re.escape("Appeals open when the results are released to brands, which has not been scheduled yet."),
+        ),
+        ("appeals_close_at", lambda now: now - dt.timedelta(minutes=1), r"Appeals are closed \(the deadline was .*"),
+        ("frozen_at", lambda now: now, re.escape("The results of this edition are frozen: appeals are closed.")),
+        ("appeals_close_at", lambda now: None, re.escape("No appeal period has been set for this edition.")),
+    ],
+    ids=["before-release", "release-not-scheduled", "after-close", "after-freeze", "without-closing-date"],
+)
+def test_appeal_file_outside_the_window_refused(world, field, value, message):
+    setattr(world.edition, field, value(timezone.now()))
     world.edition.save()
 
     with pytest.raises(AppealWindowClosed) as refused:
         _file(world)
 
-    assert refused.value.message.startswith("Appeals open when the results are released to brands (")
+    assert re.fullmatch(message, refused.value.message, flags=re.S)
     assert Appeal.objects.count() == 0
-
-
-def test_appeal_file_release_not_scheduled_refused(world):
-    world.edition.results_released_at = None
-    world.edition.save()
-
-    with pytest.raises(AppealWindowClosed) as refused:
-        _file(world)
-
-    assert refused.value.message == (
-        "Appeals open when the results are released to brands, which has not been scheduled yet."
-    )
-
-
-def test_appeal_file_after_close_refused(world):
-    world.edition.appeals_close_at = timezone.now() - dt.timedelta(minutes=1)
-    world.edition.save()
-
-    with pytest.raises(AppealWindowClosed) as refused:
-        _file(world)
-
-    assert refused.value.message.startswith("Appeals are closed (the deadline was ")
-    assert Appeal.objects.count() == 0
-
-
-def test_appeal_file_after_freeze_refused(world):
-    world.edition.frozen_at = timezone.now()
-    world.edition.save()
-
-    with pytest.raises(AppealWindowClosed) as refused:
-        _file(world)
-
-    assert refused.value.message == "The results of this edition are frozen: appeals are closed."
-
-
-def test_appeal_file_without_closing_date_refused(world):
-    world.edition.appeals_close_at = None
-    world.edition.save()
-
-    with pytest.raises(AppealWindowClosed) as refused:
-        _file(world)
-
-    assert refused.value.message == "No appeal period has been set for this edition."
 
 
 # -- who, what ----------------------------------------------------------------------------------
@@ -140,23 +117,22 @@ def test_appeal_file_after_rejection_may_appeal_again(world, organiser):
     assert Appeal.objects.filter(status="open").get() == second
 
 
-def test_appeal_file_excluded_test_refused(world):
-    world.appealed.excluded = True
-    world.appealed.save()
+@pytest.mark.parametrize(
+    ("target", "field", "value", "message"),
+    [
+        ("appealed", "excluded", True, "This test is already excluded: it does not count in the scores."),
+        ("azur", "status", "withdrawn", "This entry no longer competes: its tests cannot be appealed."),
+    ],
+    ids=["excluded-test", "withdrawn-entry"],
+)
+def test_appeal_file_on_a_test_that_no_longer_counts_refused(world, target, field, value, message):
+    setattr(getattr(world, target), field, value)
+    getattr(world, target).save()
 
     with pytest.raises(AppealConflict) as refused:
         _file(world)
 
-    assert refused.value.message == "This test is already excluded: it does not count in the scores."
-
-
-def test_appeal_file_withdrawn_entry_refused(world):
-    world.azur.status = "withdrawn"
-    world.azur.save()
-
-    with pytest.raises(AppealConflict):
-        _file(world)
-
+    assert refused.value.message == message
     assert Appeal.objects.count() == 0
 
 
@@ -387,14 +363,19 @@ def test_appeal_accept_blank_answer_refused(world, organiser):
     assert appeal.status == "open"
 
 
-def test_appeal_decide_by_brand_member_refused(world):
+@pytest.mark.parametrize(
+    ("act", "user", "answer"),
+    [(appeal_accept, "member_a", "We accept our own appeal."), (appeal_agency_answer, "agent_b", "Not our test.")],
+    ids=["brand-member-decides", "other-agency-answers"],
+)
+def test_appeal_decision_or_agency_answer_without_the_role_refused(world, act, user, answer):
     appeal = _file(world)
 
     with pytest.raises(AppealNotAllowed):
-        appeal_accept(appeal=appeal, user=world.member_a, answer="We accept our own appeal.")
+        act(appeal=appeal, user=getattr(world, user), answer=answer)
 
     appeal.refresh_from_db()
-    assert appeal.status == "open"
+    assert (appeal.status, appeal.agency_answer) == ("open", "")
 
 
 def test_appeal_accept_already_excluded_test_only_records_decision(world, organiser):
@@ -445,16 +426,6 @@ def test_appeal_agency_answer_recorded(world):
     assert answered.agency_answer == "Called at 10:02, recording kept."
     assert answered.agency_answered_at is not None
     assert answered.agency_answered_by == world.agent_a
-
-
-def test_appeal_agency_answer_by_other_agency_refused(world):
-    appeal = _file(world)
-
-    with pytest.raises(AppealNotAllowed):
-        appeal_agency_answer(appeal=appeal, user=world.agent_b, answer="Not our test.")
-
-    appeal.refresh_from_db()
-    assert appeal.agency_answer == ""
 
 
 def test_appeal_agency_answer_after_decision_refused(world, organiser):
