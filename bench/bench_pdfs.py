@@ -70,6 +70,41 @@ def _text(pdf: bytes) -> tuple[int, int]:
     return len(reader.pages), sum(len(page.extract_text() or "") for page in reader.pages)
 
 
+def profile_section(fn, title: str) -> str:
+    """A cProfile of ``fn()`` as a report section: the 20 functions of largest cumulative time and the
+    12 of largest own time, paths shortened to the package."""
+    import cProfile  # noqa: PLC0415 -- only for the profile
+    import pstats  # noqa: PLC0415
+
+    profiler = cProfile.Profile(time.process_time)  # CPU time: what the machine's load does not stretch
+    profiler.enable()
+    fn()
+    profiler.disable()
+
+    def table(order: str, count: int) -> str:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(count)
+        return out.getvalue().split("ncalls", 1)[-1].join(("ncalls", "")).rstrip()
+
+    return "\n".join(
+        [
+            f"## Profile: {title}",
+            "",
+            "cProfile (CPU seconds), one render in the benchmark's process; by cumulative time:",
+            "",
+            "```",
+            table("cumulative", 20),
+            "```",
+            "",
+            "by own time:",
+            "",
+            "```",
+            table("tottime", 12),
+            "```",
+        ]
+    )
+
+
 def _render_floor(html: str, count: int) -> float:
     from weasyprint import HTML  # noqa: PLC0415 -- heavy: loaded only where a PDF is made
 
@@ -122,6 +157,11 @@ def _measure(sizes: dict) -> list[dict]:
         _, before, before_cpu = _timed(floor)
         (scorecards, certs), _, work_cpu = _timed(work)
         _, after, after_cpu = _timed(floor)
+        profile = profile_section(
+            lambda: report_pdf(card=scorecard_for(entry=entries[0]), language="fr"),
+            f"the slowest remaining path, a scorecard PDF ({len(card['tests'])} tests, {card_pages} pages), card "
+            "computed afresh",
+        )
         floor_s = statistics.mean([before, after])
         floor_cpu = statistics.mean([before_cpu, after_cpu])
         total = scorecards + certs
@@ -141,7 +181,8 @@ def _measure(sizes: dict) -> list[dict]:
                 f"afresh, {len(card['tests'])} tests, {card_pages} pages, over {len(entries)} entries, fr and en), "
                 f"certificates {certs:.1f} s ({certs / sizes['certificates']:.2f} s each, {certificate_pages} page, "
                 f"facts read, file stored); CPU of the process: work {work_cpu:.1f} s, floor {floor_cpu:.1f} s "
-                f"(ratio {work_cpu / floor_cpu:.2f}, what the load does not distort)",
+                f"(ratio {work_cpu / floor_cpu:.2f}, what the load does not distort); profile in the section below",
+                "section": profile,
             }
         ]
         raise _Done(rows)
