@@ -1,6 +1,29 @@
 """What the organisers' admin screens share across apps (no model is registered here)."""
 
 from django.http import HttpRequest
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+
+class ExtraPagesAdmin:
+    """A ModelAdmin with pages of its own beside Django's: ``extra_pages`` lists (route, method name, URL
+    name); each method is wrapped by the site's ``admin_view`` (staff login) and routed before the model's
+    own URLs, so a route such as ``<int:pk>/progress/`` is not taken for an object's change page."""
+
+    extra_pages: tuple[tuple[str, str, str], ...] = ()
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        own = [path(route, view(getattr(self, method)), name=name) for route, method, name in self.extra_pages]
+        return own + super().get_urls()
+
+
+def page_link(obj, url_name: str, label, *args) -> str:
+    """A link to one of the admin's own pages about a saved ``obj`` (``args`` of its URL, else its pk);
+    a dash while ``obj`` is being added."""
+    if not obj.pk:
+        return "—"
+    return format_html('<a href="{}">{}</a>', reverse(url_name, args=args or [obj.pk]), label)
 
 
 class ReadOnlyAdmin:

@@ -13,13 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import ReadOnlyAdmin
+from common.admin import ExtraPagesAdmin, ReadOnlyAdmin, page_link
 from common.display import format_score
 from common.forms import localised_model_form
 from election.admin import EntryColumnsMixin
@@ -73,7 +73,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 # -- campaigns and their progress ---------------------------------------------------------------
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ExtraPagesAdmin, admin.ModelAdmin):
     list_display = ["__str__", "edition", "agency", "starts_on", "ends_on", "status", "n_results", "progress_link"]
     list_filter = ["status", "edition", "agency"]
     list_select_related = ["edition", "agency"]
@@ -103,20 +103,10 @@ class CampaignAdmin(admin.ModelAdmin):
             return formfield
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def get_urls(self):
-        urls = [
-            path(
-                "<int:pk>/progress/",
-                self.admin_site.admin_view(self.progress_view),
-                name="mystery_tests_campaign_progress",
-            ),
-            path(
-                "<int:pk>/balance/",
-                self.admin_site.admin_view(self.balance_view),
-                name="mystery_tests_campaign_balance",
-            ),
-        ]
-        return urls + super().get_urls()
+    extra_pages = (
+        ("<int:pk>/progress/", "progress_view", "mystery_tests_campaign_progress"),
+        ("<int:pk>/balance/", "balance_view", "mystery_tests_campaign_balance"),
+    )
 
     @admin.display(description=_("results"), ordering="n_results_count")
     def n_results(self, obj: Campaign) -> int:
@@ -124,17 +114,11 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("progress"))
     def progress_link(self, obj: Campaign) -> str:
-        if not obj.pk:
-            return "—"
-        url = reverse("admin:mystery_tests_campaign_progress", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Progress against quotas"))
+        return page_link(obj, "admin:mystery_tests_campaign_progress", _("Progress against quotas"))
 
     @admin.display(description=_("fieldwork balance"))
     def balance_link(self, obj: Campaign) -> str:
-        if not obj.pk:
-            return "—"
-        url = reverse("admin:mystery_tests_campaign_balance", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Balance of the fieldwork"))
+        return page_link(obj, "admin:mystery_tests_campaign_balance", _("Balance of the fieldwork"))
 
     def balance_view(self, request, pk: int):
         """Issue 20: the balance actually achieved per entry and channel (tests per week, weekday, slot,
@@ -533,7 +517,7 @@ class TestResultAdmin(ReadOnlyAdmin, FieldworkFlagsColumn, EntryColumnsMixin, ad
 
 # -- file imports ---------------------------------------------------------------------------
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ExtraPagesAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "original_name",
@@ -590,15 +574,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     def receipt_table(self, job: ImportJob) -> str:
         return receipt_html(getattr(job, "receipt", None))
 
-    def get_urls(self):
-        urls = [
-            path(
-                "<int:pk>/file/",
-                self.admin_site.admin_view(self.file_view),
-                name="mystery_tests_importjob_file",
-            )
-        ]
-        return urls + super().get_urls()
+    extra_pages = (("<int:pk>/file/", "file_view", "mystery_tests_importjob_file"),)
 
     def file_view(self, request, pk: int):
         """The uploaded file, to organisers only: agencies' files are never served from public media."""

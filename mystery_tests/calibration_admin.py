@@ -10,11 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin import ExtraPagesAdmin, page_link
 from election.channels import channel_label
 from election.models import Edition
 
@@ -38,7 +38,7 @@ class RatingsFileForm(forms.Form):
 
 
 @admin.register(CalibrationRound)
-class CalibrationRoundAdmin(admin.ModelAdmin):
+class CalibrationRoundAdmin(ExtraPagesAdmin, admin.ModelAdmin):
     list_display = ["title", "edition", "channel", "held_on", "n_ratings", "season_link"]
     list_filter = ["edition", "channel"]
     list_select_related = ["edition"]
@@ -52,29 +52,17 @@ class CalibrationRoundAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("agreement over the season"))
     def season_link(self, obj: CalibrationRound) -> str:
-        if not obj.pk:
-            return "—"
-        url = reverse("admin:mystery_tests_calibration_season", args=[obj.edition_id, obj.channel])
-        return format_html('<a href="{}">{}</a>', url, _("Agreement and drift"))
+        url_name = "admin:mystery_tests_calibration_season"
+        return page_link(obj, url_name, _("Agreement and drift"), obj.edition_id, obj.channel)
 
     @admin.display(description=_("import"))
     def import_link(self, obj: CalibrationRound) -> str:
-        if not obj.pk:
-            return "—"
-        url = reverse("admin:mystery_tests_calibrationround_import", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Import ratings (CSV)"))
+        return page_link(obj, "admin:mystery_tests_calibrationround_import", _("Import ratings (CSV)"))
 
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path(
-                "season/<int:edition_id>/<str:channel>/",
-                view(self.season_view),
-                name="mystery_tests_calibration_season",
-            ),
-            path("<int:pk>/import/", view(self.import_view), name="mystery_tests_calibrationround_import"),
-            *super().get_urls(),
-        ]
+    extra_pages = (
+        ("season/<int:edition_id>/<str:channel>/", "season_view", "mystery_tests_calibration_season"),
+        ("<int:pk>/import/", "import_view", "mystery_tests_calibrationround_import"),
+    )
 
     def _context(self, request, title, **extra) -> dict:
         return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}

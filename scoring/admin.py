@@ -14,12 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from common.admin import ReadOnlyAdmin
+from common.admin import ExtraPagesAdmin, ReadOnlyAdmin
 from election.channels import Channel
 from election.models import Category, Edition
 
@@ -68,7 +68,7 @@ class WhatIfForm(forms.Form):
 
 
 @admin.register(CategoryRanking)
-class CategoryRankingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class CategoryRankingAdmin(ReadOnlyAdmin, ExtraPagesAdmin, admin.ModelAdmin):
     list_display = (
         "category",
         "edition",
@@ -131,16 +131,13 @@ class CategoryRankingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     # -- custom views -----------------------------------------------------------------------
 
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("edition/<int:edition_id>/", view(self.edition_overview), name="scoring_edition_overview"),
-            path("edition/<int:edition_id>/what-if/", view(self.what_if), name="scoring_what_if"),
-            path("edition/<int:edition_id>/shopper-effect/", view(self.shopper_effect), name="scoring_shopper_effect"),
-            path("edition/<int:edition_id>/recompute/", view(self.recompute_edition), name="scoring_recompute_edition"),
-            path("category/<int:category_id>/", view(self.category_ranking), name="scoring_category_ranking"),
-            *super().get_urls(),
-        ]
+    extra_pages = (
+        ("edition/<int:edition_id>/", "edition_overview", "scoring_edition_overview"),
+        ("edition/<int:edition_id>/what-if/", "what_if", "scoring_what_if"),
+        ("edition/<int:edition_id>/shopper-effect/", "shopper_effect", "scoring_shopper_effect"),
+        ("edition/<int:edition_id>/recompute/", "recompute_edition", "scoring_recompute_edition"),
+        ("category/<int:category_id>/", "category_ranking", "scoring_category_ranking"),
+    )
 
     def _context(self, request: HttpRequest, title: str, **extra) -> dict:
         if not self.has_view_permission(request):

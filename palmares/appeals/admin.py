@@ -12,12 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin import ExtraPagesAdmin
 from election.admin import EntryColumnsMixin
 from election.models import Category, Edition
 from mystery_tests.models import TestResult
@@ -103,7 +104,7 @@ def _decide_in_bulk(modeladmin, request: HttpRequest, queryset: QuerySet, *, acc
 
 
 @admin.register(Appeal)
-class AppealAdmin(EntryColumnsMixin, admin.ModelAdmin):
+class AppealAdmin(ExtraPagesAdmin, EntryColumnsMixin, admin.ModelAdmin):
     # Status first: on a laptop screen the last columns scroll out of sight.
     list_display = (
         "id",
@@ -216,16 +217,7 @@ class AppealAdmin(EntryColumnsMixin, admin.ModelAdmin):
 
     # -- the decision on the change page ------------------------------------------------------
 
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "<path:object_id>/decide/",
-                self.admin_site.admin_view(self.decide_view),
-                name="{}_{}_decide".format(*info),
-            ),
-            *super().get_urls(),
-        ]
+    extra_pages = (("<path:object_id>/decide/", "decide_view", "palmares_appeal_decide"),)
 
     def _decision_context(self, request: HttpRequest, appeal: Appeal, form: DecisionForm) -> dict:
         return {

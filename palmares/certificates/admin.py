@@ -11,12 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin import ExtraPagesAdmin
 from common.display import format_score
 from election.admin import EntryColumnsMixin
 from election.models import Edition
@@ -101,7 +102,7 @@ class PdfFilter(admin.SimpleListFilter):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(EntryColumnsMixin, admin.ModelAdmin):
+class CertificateAdmin(ExtraPagesAdmin, EntryColumnsMixin, admin.ModelAdmin):
     change_list_template = "palmares/certificate_admin_change_list.html"
     list_display = ["code", "brand", "category", "edition", "score", "state", "pdf", "links"]
     list_filter = [StateFilter, PdfFilter, "publication__edition"]
@@ -185,15 +186,7 @@ class CertificateAdmin(EntryColumnsMixin, admin.ModelAdmin):
             response.context_data["generation"] = counts
         return response
 
-    def get_urls(self):
-        custom = [
-            path(
-                "generate/",
-                self.admin_site.admin_view(self.generate_edition_view),
-                name="palmares_certificate_generate",
-            )
-        ]
-        return custom + super().get_urls()
+    extra_pages = (("generate/", "generate_edition_view", "palmares_certificate_generate"),)
 
     def generate_edition_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_change_permission(request):

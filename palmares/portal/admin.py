@@ -13,10 +13,11 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.admin import ExtraPagesAdmin
 from election.members import MemberInvalid, member_invite
 from election.models import Brand, Edition
 from palmares.models import ScorecardReport
@@ -64,7 +65,7 @@ def generate_reports_action(modeladmin, request: HttpRequest, queryset) -> None:
 
 
 @admin.register(ScorecardReport)
-class ScorecardReportAdmin(admin.ModelAdmin):
+class ScorecardReportAdmin(ExtraPagesAdmin, admin.ModelAdmin):
     list_display = ("entry", "language", "brand", "edition", "generated_at", "file")
     list_select_related = ("entry__brand", "entry__category__edition")
     list_filter = ("entry__category__edition",)
@@ -93,12 +94,10 @@ class ScorecardReportAdmin(admin.ModelAdmin):
             transaction.on_commit(lambda entry_id=entry_id, language=language: render_report.delay(entry_id, language))
         self.message_user(request, _("%(n)d report(s) queued.") % {"n": len(ids)}, messages.SUCCESS)
 
-    def get_urls(self):
-        extra = [
-            path("invite/", self.admin_site.admin_view(self.invite_view), name="palmares_scorecardreport_invite"),
-            path("generate/", self.admin_site.admin_view(self.generate_view), name="palmares_scorecardreport_generate"),
-        ]
-        return extra + super().get_urls()
+    extra_pages = (
+        ("invite/", "invite_view", "palmares_scorecardreport_invite"),
+        ("generate/", "generate_view", "palmares_scorecardreport_generate"),
+    )
 
     def _page(self, request: HttpRequest, form: forms.Form, title: str, submit: str) -> HttpResponse:
         context = {

@@ -12,12 +12,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from common.admin import ExtraPagesAdmin
 from common.display import format_score
 from election.models import Edition
 from palmares.audit import changes as audit_changes
@@ -60,7 +61,7 @@ class UnpublishForm(forms.Form):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(ExtraPagesAdmin, admin.ModelAdmin):
     list_display = ["edition", "state", "goes_live_at", "decided_at", "decided_by", "unpublished_at"]
     list_filter = ["is_current", "edition__country"]
     list_select_related = ["edition", "decided_by"]
@@ -166,15 +167,7 @@ class PublicationAdmin(admin.ModelAdmin):
         url = reverse("admin:palmares_publication_unpublish", args=[obj.pk])
         return format_html('<a class="button" href="{}">{}</a>', url, _("Unpublish…"))
 
-    def get_urls(self):
-        custom = [
-            path(
-                "<int:pk>/unpublish/",
-                self.admin_site.admin_view(self.unpublish_view),
-                name="palmares_publication_unpublish",
-            ),
-        ]
-        return custom + super().get_urls()
+    extra_pages = (("<int:pk>/unpublish/", "unpublish_view", "palmares_publication_unpublish"),)
 
     # "Add publication" is the publish form: choose the edition, now or at a time.
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
