@@ -128,6 +128,11 @@ def format_date(value: Any, format_name: str = "DATE_FORMAT", *, empty: str = ""
     return formats.date_format(value, format_name, use_l10n=True)
 
 
+def with_colon(label: Any) -> str:
+    """« label: » with the active language's typography: French sets a no-break space before the colon."""
+    return gettext("%(label)s:") % {"label": label}
+
+
 COUNTRY_NAMES = {
     "FR": gettext_lazy("France"),
     "ES": gettext_lazy("Spain"),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.admin import ExtraPagesAdmin
+from common.display import format_date, format_score
 from election.admin import EntryColumnsMixin
 from election.models import Category, Edition
 from mystery_tests.models import TestResult
@@ -196,12 +197,12 @@ class AppealAdmin(ExtraPagesAdmin, EntryColumnsMixin, admin.ModelAdmin):
         r = obj.result
         performed = timezone.localtime(r.performed_at, ZoneInfo(obj.entry.category.edition.time_zone))
         url = reverse("admin:mystery_tests_testresult_change", args=[r.pk]) if self._has_result_admin() else ""
-        text = _("%(channel)s by %(agency)s, %(when)s — %(ref)s — score %(score).2f/20%(excluded)s") % {
+        text = _("%(channel)s by %(agency)s, %(when)s — %(ref)s — score %(score)s/20%(excluded)s") % {
             "channel": r.get_channel_display(),
             "agency": r.agency.name,
-            "when": f"{performed:%Y-%m-%d %H:%M}",
+            "when": format_date(performed, "DATETIME_FORMAT"),  # the reader's date, not ISO
             "ref": r.external_id,
-            "score": r.score,
+            "score": format_score(r.score, empty="—"),  # §10: 2 decimals, the reader's separator
             "excluded": _(" (excluded)") if r.excluded else "",
         }
         return format_html('<a href="{}">{}</a>', url, text) if url else text

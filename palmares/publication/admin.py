@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common.admin import ExtraPagesAdmin
-from common.display import format_score
+from common.display import format_score, with_colon
 from election.models import Edition
 from palmares.audit import changes as audit_changes
 from palmares.models import Publication
@@ -116,15 +116,15 @@ class PublicationAdmin(ExtraPagesAdmin, admin.ModelAdmin):
             rows.append((category["name"], laureates or _("not awarded")))
         figures = palmares.get("figures") or {}
         head = format_html(
-            "<p>{}: {} · {}: {} · {}: {} · {}: {}</p>",
-            _("categories"),
+            "<p>{} {} · {} {} · {} {} · {} {}</p>",
+            with_colon(_("categories")),
             figures.get("categories", "—"),
             # Counts categories (plural in French); scoring's "awarded" labels one category.
-            pgettext_lazy("number of categories", "awarded"),
+            with_colon(pgettext_lazy("number of categories", "awarded")),
             figures.get("awarded_categories", "—"),
-            _("entries"),
+            with_colon(_("entries")),
             figures.get("entries", "—"),
-            _("counted tests"),
+            with_colon(_("counted tests")),
             figures.get("counted_tests", "—"),
         )
         table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
@@ -142,8 +142,8 @@ class PublicationAdmin(ExtraPagesAdmin, admin.ModelAdmin):
             if c.get("provenance")
         ]
         return format_html(
-            "<p>{}: <code>{}</code></p><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-            _("edition root"),
+            "<p>{} <code>{}</code></p><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            with_colon(_("edition root")),
             edition_root,
             _("category"),
             _("counted tests"),

@@ -1,5 +1,7 @@
 """The organisers' appeal queue: filters, impact preview, decisions one by one and in bulk."""
 
+import re
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
@@ -195,3 +197,15 @@ def test_appeal_bulk_without_answer_asks_again(world, admin_client_en):
     first.refresh_from_db()
     assert (response.status_code, first.status) == (200, "open")
     assert "This field is required." in response.content.decode()
+
+
+def test_appeal_page_in_french_reads_the_test_in_french_notation(world, organiser):
+    appeal = _file(world)
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(organiser)
+
+    text = re.sub(r"<[^>]+>", " ", client.get(f"{CHANGELIST}{appeal.pk}/change/").content.decode())
+
+    assert re.search(r"note \d+,\d{2}/20", text)  # §10 with a decimal comma, not 14.00
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)  # no ISO date
+    assert "Lauréat\u00a0:" in text  # French typography before the colon

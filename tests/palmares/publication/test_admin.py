@@ -132,3 +132,14 @@ def test_admin_publication_list_query_count(db, staff, django_assert_num_queries
         response = staff.get("/admin/palmares/publication/")
     assert response.status_code == 200
     assert response.content.decode().count('class="field-state"') == count
+
+
+@pytest.mark.parametrize(("language", "label"), [("fr", "catégories\u00a0: "), ("en", "categories: ")])
+def test_admin_change_view_sets_the_colon_as_the_language_does(world, organiser, language, label):
+    publication = services.edition_publish(edition=world.edition)
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(organiser)
+
+    body = client.get(f"/admin/palmares/publication/{publication.pk}/change/").content.decode()
+
+    assert f"<p>{label}" in body  # French: a no-break space before the colon (« catégories : 2 »)
