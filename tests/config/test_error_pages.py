@@ -27,6 +27,18 @@ def production_errors(settings):
     settings.ROOT_URLCONF = "tests.support.error_urls"
 
 
+def _branded(response, status: int, language: str, title: str, other: str = "") -> str:
+    """The body of a branded error page, checked for its status, language, heading (and not the
+    ``other`` language's) and the site's stylesheet."""
+    body = response.content.decode()
+    assert response.status_code == status
+    assert f'<html lang="{language}">' in body
+    assert f'<h1 id="error-title">{title}</h1>' in body
+    assert not other or other not in body
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in body
+    return body
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "title", "other"),
@@ -37,14 +49,9 @@ def test_error_404_page_in_language(production_errors, language, title, other):
     response = visit("/no-such-page/", language)
 
     # Assert
-    body = response.content.decode()
-    assert response.status_code == 404
+    body = _branded(response, 404, language, title, other)
     assert response["Content-Type"] == "text/html; charset=utf-8"
-    assert f'<html lang="{language}">' in body
-    assert f'<h1 id="error-title">{title}</h1>' in body
-    assert other not in body
     assert 'href="/verify/"' in body and 'href="/palmares/"' in body
-    assert '<link rel="stylesheet" href="/static/css/site.css">' in body
 
 
 @pytest.mark.django_db
@@ -57,10 +64,7 @@ def test_error_403_page_in_language(production_errors, language, title):
     response = visit("/test-errors/forbidden/", language)
 
     # Assert
-    body = response.content.decode()
-    assert response.status_code == 403
-    assert f'<html lang="{language}">' in body
-    assert f'<h1 id="error-title">{title}</h1>' in body
+    body = _branded(response, 403, language, title)
     assert "not for you" not in body  # the exception's message is not shown
     assert 'href="/accounts/login/?next=/test-errors/forbidden/"' in body
 
@@ -75,10 +79,7 @@ def test_error_csrf_failure_page_in_language(production_errors, language, title)
     response = client.post("/accounts/login/", {"username": "claire", "password": "x"})
 
     # Assert
-    body = response.content.decode()
-    assert response.status_code == 403
-    assert f'<html lang="{language}">' in body
-    assert f'<h1 id="error-title">{title}</h1>' in body
+    body = _branded(response, 403, language, title)
     assert "CSRF" not in body
 
 
@@ -93,13 +94,8 @@ def test_error_500_page_in_language_without_database(production_errors, language
     response = visit("/test-errors/broken/", language)
 
     # Assert
-    body = response.content.decode()
-    assert response.status_code == 500
-    assert f'<html lang="{language}">' in body
-    assert f'<h1 id="error-title">{title}</h1>' in body
-    assert other not in body
+    body = _branded(response, 500, language, title, other)
     assert "boom" not in body and "Traceback" not in body
-    assert '<link rel="stylesheet" href="/static/css/site.css">' in body
 
 
 @pytest.mark.parametrize(("path", "status"), [("/api/v1/no-such-thing/", 404), ("/test-errors/broken/", 500)])
