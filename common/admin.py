@@ -1,8 +1,19 @@
 """What the organisers' admin screens share across apps (no model is registered here)."""
 
+from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
+
+
+class ChosenFilter(admin.SimpleListFilter):
+    """A list filter by one chosen object (an edition, a category, an entry): ``lookup`` is the listed
+    rows' field holding its id; subclasses give the title, parameter_name and lookups."""
+
+    lookup = ""
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.lookup: self.value()}) if self.value() else queryset
 
 
 class ExtraPagesAdmin:

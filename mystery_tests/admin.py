@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import ExtraPagesAdmin, ReadOnlyAdmin, page_link
+from common.admin import ChosenFilter, ExtraPagesAdmin, ReadOnlyAdmin, page_link
 from common.display import format_score
 from common.forms import localised_model_form
 from election.admin import EntryColumnsMixin
@@ -265,22 +265,21 @@ class ReasonForm(forms.Form):
     )
 
 
-class EditionFilter(admin.SimpleListFilter):
+class EditionFilter(ChosenFilter):
     title = _("edition")
     parameter_name = "edition"
+    lookup = "campaign__edition_id"
 
     def lookups(self, request, model_admin):
         return [(e.pk, str(e)) for e in Edition.objects.order_by("-year", "country")]
 
-    def queryset(self, request, queryset):
-        return queryset.filter(campaign__edition_id=self.value()) if self.value() else queryset
 
-
-class CategoryFilter(admin.SimpleListFilter):
+class CategoryFilter(ChosenFilter):
     """Categories of the chosen edition (all categories would be a very long list)."""
 
     title = _("category")
     parameter_name = "category"
+    lookup = "entry__category_id"
 
     def lookups(self, request, model_admin):
         categories = Category.objects.select_related("edition").order_by("edition", "name")
@@ -289,15 +288,13 @@ class CategoryFilter(admin.SimpleListFilter):
             categories = categories.filter(edition_id=edition)
         return [(c.pk, category_label(c)) for c in categories]
 
-    def queryset(self, request, queryset):
-        return queryset.filter(entry__category_id=self.value()) if self.value() else queryset
 
-
-class EntryFilter(admin.SimpleListFilter):
+class EntryFilter(ChosenFilter):
     """Entries of the chosen category (or edition), named by brand and category in one query."""
 
     title = _("entry")
     parameter_name = "entry"
+    lookup = "entry_id"
 
     def lookups(self, request, model_admin):
         entries = Entry.objects.select_related("brand", "category__edition").order_by(
@@ -309,9 +306,6 @@ class EntryFilter(admin.SimpleListFilter):
         elif edition.isdigit():
             entries = entries.filter(category__edition_id=edition)
         return [(e.pk, f"{e.brand.name} — {e.category.name} ({e.category.edition.year})") for e in entries]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(entry_id=self.value()) if self.value() else queryset
 
 
 @admin.register(TestResult)

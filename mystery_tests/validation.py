@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -317,12 +318,20 @@ class ItemValidator:
         )
 
     # -- fields -----------------------------------------------------------------------------
-    def _external_id(self, index: int, item: dict) -> str | None:
-        value = item.get("external_id")
-        if "external_id" not in item:
+    def _typed(self, index: int, item: dict, name: str, kind: type, message: str) -> Any:
+        """``item[name]`` when present and a ``kind``, else None; a value of another JSON type is reported
+        at ``name`` with ``message`` (which names that type, e.g. "Must be a string, not number.")."""
+        if name not in item:
             return None
-        if not isinstance(value, str):
-            self.error(index, "external_id", _("Must be a string, not %(type)s.") % {"type": json_type(value)})
+        value = item[name]
+        if not isinstance(value, kind):
+            self.error(index, name, message % {"type": json_type(value)})
+            return None
+        return value
+
+    def _external_id(self, index: int, item: dict) -> str | None:
+        value = self._typed(index, item, "external_id", str, _("Must be a string, not %(type)s."))
+        if value is None:
             return None
         value = normalise_key(value)
         if not value:
@@ -419,11 +428,8 @@ class ItemValidator:
         return self.context.entries[entry_id]
 
     def _channel(self, index: int, item: dict) -> str | None:
-        if "channel" not in item:
-            return None
-        value = item["channel"]
-        if not isinstance(value, str):
-            self.error(index, "channel", _("Must be a string, not %(type)s.") % {"type": json_type(value)})
+        value = self._typed(index, item, "channel", str, _("Must be a string, not %(type)s."))
+        if value is None:
             return None
         value = normalise_key(value)
         if value not in self.context.grid:
@@ -438,15 +444,8 @@ class ItemValidator:
         return value
 
     def _performed_at(self, index: int, item: dict) -> dt.datetime | None:
-        if "performed_at" not in item:
-            return None
-        value = item["performed_at"]
-        if not isinstance(value, str):
-            self.error(
-                index,
-                "performed_at",
-                _("Must be an ISO 8601 date-time string, not %(type)s.") % {"type": json_type(value)},
-            )
+        value = self._typed(index, item, "performed_at", str, _("Must be an ISO 8601 date-time string, not %(type)s."))
+        if value is None:
             return None
         try:
             parsed = dt.datetime.fromisoformat(value)
@@ -486,13 +485,7 @@ class ItemValidator:
         return parsed.astimezone(dt.UTC)
 
     def _reached(self, index: int, item: dict) -> bool | None:
-        if "reached" not in item:
-            return None
-        value = item["reached"]
-        if not isinstance(value, bool):
-            self.error(index, "reached", _("Must be true or false, not %(type)s.") % {"type": json_type(value)})
-            return None
-        return value
+        return self._typed(index, item, "reached", bool, _("Must be true or false, not %(type)s."))
 
     def _non_negative(self, index: int, item: dict, name: str) -> float | None:
         value = item.get(name)

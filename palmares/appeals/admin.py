@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from common.admin import ExtraPagesAdmin
+from common.admin import ChosenFilter, ExtraPagesAdmin
 from common.display import format_date, format_score
 from election.admin import EntryColumnsMixin
 from election.models import Category, Edition
@@ -36,35 +36,27 @@ from palmares.appeals.services import (
 from palmares.models import Appeal
 
 
-class EditionFilter(admin.SimpleListFilter):
+class EditionFilter(ChosenFilter):
     title = _("edition")
     parameter_name = "edition"
+    lookup = "entry__category__edition_id"
 
     def lookups(self, request, model_admin):
         return [(e.pk, e.name) for e in Edition.objects.order_by("-year", "country")]
 
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(entry__category__edition_id=self.value())
-        return queryset
 
-
-class CategoryFilter(admin.SimpleListFilter):
+class CategoryFilter(ChosenFilter):
     """Categories of the chosen edition (names repeat from one edition to the next)."""
 
     title = _("category")
     parameter_name = "category"
+    lookup = "entry__category_id"
 
     def lookups(self, request, model_admin):
         categories = Category.objects.select_related("edition").order_by("-edition__year", "edition__country", "slug")
         if edition := request.GET.get(EditionFilter.parameter_name):
             categories = categories.filter(edition_id=edition)
         return [(c.pk, f"{c.name} ({c.edition.country} {c.edition.year})") for c in categories]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(entry__category_id=self.value())
-        return queryset
 
 
 def _decide_in_bulk(modeladmin, request: HttpRequest, queryset: QuerySet, *, accept: bool):
