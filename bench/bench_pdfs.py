@@ -11,7 +11,9 @@ configured with:
   same number of A4 pages as the scorecard, each with a table of as many rows as a scorecard page holds;
   one A4 landscape page of the certificate's amount of text), no project CSS, fonts or images.
 
-The floor is measured before and after the work (mean of both), so that a change of load weighs on both.
+The floor is measured before and after the work (mean of both). The row compares costs: CPU seconds of the
+process, plus the time of the work's queries (the database's share); the wall times, which the machine's load
+of the moment stretches unequally, are in the notes.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ def _render_floor(html: str, count: int) -> float:
 
 
 def _measure(sizes: dict) -> list[dict]:
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from bench.bench_certificates import _edition_with_laureates as edition_with_laureates
     from bench.bench_portal import _free_year
@@ -154,8 +156,18 @@ def _measure(sizes: dict) -> list[dict]:
                 certificate_render(certificate=certificate, force=True)
             return scorecards, time.perf_counter() - started - scorecards
 
+        sql: list[float] = []
+
+        def timed_sql(execute, *args):
+            started = time.perf_counter()
+            try:
+                return execute(*args)
+            finally:
+                sql.append(time.perf_counter() - started)
+
         _, before, before_cpu = _timed(floor)
-        (scorecards, certs), _, work_cpu = _timed(work)
+        with connection.execute_wrapper(timed_sql):
+            (scorecards, certs), _, work_cpu = _timed(work)
         _, after, after_cpu = _timed(floor)
         profile = profile_section(
             lambda: report_pdf(card=scorecard_for(entry=entries[0]), language="fr"),
@@ -165,23 +177,29 @@ def _measure(sizes: dict) -> list[dict]:
         floor_s = statistics.mean([before, after])
         floor_cpu = statistics.mean([before_cpu, after_cpu])
         total = scorecards + certs
+        # The verdict is on cost, not wall time: this process's CPU seconds plus the time its queries took (the
+        # database's share); the floor has no query. On this shared machine the wall time stretches by the load
+        # of the moment, unequally between the floor's runs and the work's (see the notes).
+        cost = work_cpu + sum(sql)
         rows = [
             {
                 "name": f"an edition's {sizes['scorecards']} scorecard PDFs and {sizes['certificates']} certificates",
-                "value": round(total, 1),
-                "unit": "s",
-                "floor": f"{floor_s:.1f} s ({before:.1f} and {after:.1f} s)",
-                "ratio": round(total / floor_s, 2),
+                "value": round(cost, 1),
+                "unit": "CPU s",
+                "floor": f"{floor_cpu:.1f} CPU s ({before_cpu:.1f} and {after_cpu:.1f})",
+                "ratio": round(cost / floor_cpu, 2),
                 "target": f"≤ {TARGET_RATIO} × the floor",
-                "met": total / floor_s <= TARGET_RATIO,
+                "met": cost / floor_cpu <= TARGET_RATIO,
                 "baseline": f"as many WeasyPrint renders of a fixed plain page of equal size ({card_pages} A4 pages, "
                 f"{card_rows} table rows of {card_cells} cells, {card_chars} characters in all; "
                 f"{certificate_pages} A4 landscape page of {certificate_chars})",
-                "notes": f"scorecards {scorecards:.1f} s ({scorecards / sizes['scorecards']:.2f} s each, card computed "
-                f"afresh, {len(card['tests'])} tests, {card_pages} pages, over {len(entries)} entries, fr and en), "
-                f"certificates {certs:.1f} s ({certs / sizes['certificates']:.2f} s each, {certificate_pages} page, "
-                f"facts read, file stored); CPU of the process: work {work_cpu:.1f} s, floor {floor_cpu:.1f} s "
-                f"(ratio {work_cpu / floor_cpu:.2f}, what the load does not distort); profile in the section below",
+                "notes": f"cost = CPU of the process {work_cpu:.1f} s + its {len(sql)} queries {sum(sql):.1f} s; wall "
+                f"time: work {total:.1f} s against the floor's {floor_s:.1f} s ({before:.1f} and {after:.1f} s), ratio "
+                f"{total / floor_s:.2f} (the load of the moment); scorecards {scorecards:.1f} s wall "
+                f"({scorecards / sizes['scorecards']:.2f} s each, card computed afresh, {len(card['tests'])} tests, "
+                f"{card_pages} pages, over {len(entries)} entries, fr and en), certificates {certs:.1f} s wall "
+                f"({certs / sizes['certificates']:.2f} s each, {certificate_pages} page, facts read, file stored); "
+                "profile in the section below",
                 "section": profile,
             }
         ]
