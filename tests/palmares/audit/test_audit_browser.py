@@ -11,6 +11,7 @@ import datetime as dt
 import warnings
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet
@@ -278,3 +279,40 @@ def test_visitor_reads_the_audit_sentence_and_verifies_a_certificate_valid_expir
     assert "Certificat révoqué" in revoked
     assert "Appel fondé : le lauréat change." in revoked
     assert status["status"] == "revoked"
+
+
+PAGE_WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+
+
+def test_audit_pages_have_no_serious_axe_violation_and_fit_the_window(live_server, browser, world, auditor, organiser):
+    # Arrange: a drawn sample, every test checked, one test changed since (the warning and both forms show)
+    audit = drawn(world, auditor)
+    check_everything(world, auditor, audit)
+    first = audit.checks.order_by("position").first()
+    drawn_ids = audit.checks.values_list("result_id", flat=True)
+    changed = world.entries["banque"][3].test_results.exclude(pk__in=drawn_ids).first()
+    result_exclude(result=changed, user=organiser, reason="Hors scénario")
+    paths = ["/audit/", f"/audit/{world.edition.pk}/", f"/audit/{world.edition.pk}/tests/{first.pk}/"]
+    axe = Axe()
+    violations, too_wide, statuses = [], [], []
+
+    # Act
+    for locale in ("fr-FR", "en-GB"):
+        page = new_page(browser, locale=locale)
+        log_in(page, live_server.url, auditor.username, next_url="/audit/")
+        for path in paths:
+            statuses.append(page.goto(live_server.url + path).status)
+            scroll, window = page.evaluate(PAGE_WIDTH)
+            if scroll > window:
+                too_wide.append((locale, path, scroll - window))
+            violations += [
+                (locale, path, v["id"], [n["target"] for n in v["nodes"]][:3])
+                for v in axe.run(page).response["violations"]
+                if v["impact"] in ("critical", "serious")
+            ]
+        shot(page, f"audit-changes-{locale}")
+        page.context.close()
+
+    # Assert
+    assert set(statuses) == {200}
+    assert {"axe": violations, "too wide": too_wide} == {"axe": [], "too wide": []}
