@@ -276,20 +276,22 @@ def answers(python: str, label: str, tree: Path, tmp: Path, out: Path, key: str)
     return ", ".join(applied) or "nothing"
 
 
-def compare(old: Path, new: Path, lines: int) -> tuple[list, list]:
+KINDS = ("identical", "whitespace only", "differing")
+
+
+def compare(old: Path, new: Path, lines: int) -> tuple[dict, dict]:
+    """Each answer's kind (KINDS: "whitespace only" = equal once runs of white space are one space, as a browser
+    renders HTML; JSON and PDFs carry their hash, so they never land there) and a bounded diff of each differing."""
     names = sorted({p.relative_to(d).as_posix() for d in (old, new) for p in d.rglob("*.txt")})
-    same, differing = [], []
+    kinds, excerpts = {}, {}
     for name in names:
         a, b = ((d / name).read_text() if (d / name).exists() else "(missing)\n" for d in (old, new))
-        if a == b:
-            same.append(name)
-            continue
-        diff = list(difflib.unified_diff(a.splitlines(), b.splitlines(), "old", "new", n=1, lineterm=""))[2:]
-        excerpt = [line[:200] for line in diff[:lines]] + (
-            [f"... {len(diff) - lines} more diff lines"] if len(diff) > lines else []
-        )
-        differing.append((name, excerpt))
-    return same, differing
+        kinds[name] = KINDS[0] if a == b else KINDS[1] if re.sub(r"\s+", " ", a) == re.sub(r"\s+", " ", b) else KINDS[2]
+        if kinds[name] == KINDS[2]:
+            diff = list(difflib.unified_diff(a.splitlines(), b.splitlines(), "old", "new", n=1, lineterm=""))[2:]
+            more = [f"... {len(diff) - lines} more diff lines"] if len(diff) > lines else []
+            excerpts[name] = [line[:200] for line in diff[:lines]] + more
+    return kinds, excerpts
 
 
 def main() -> None:
@@ -334,29 +336,33 @@ def main() -> None:
         for side in ("old", "new"):
             print(f"Answers of {labels[side]} …", flush=True)
             migrated[side] = answers(python, labels[side], trees[side], tmp, out, key)
-        same, differing = compare(out / labels["old"], out / labels["new"], args.diff_lines)
+        kinds, excerpts = compare(out / labels["old"], out / labels["new"], args.diff_lines)
     finally:
         for tree in trees.values():
             if tree != REPO:
                 run(["git", "worktree", "remove", "--force", str(tree)], REPO, os.environ, check=False)
         shutil.rmtree(tmp, ignore_errors=True)
+    count = {kind: list(kinds.values()).count(kind) for kind in KINDS}
+    parts = ("public", "api", "portal", "admin", "load_edition")
+    table = {
+        part: [sum(n.startswith(part) and k == kind for n, k in kinds.items()) for kind in KINDS] for part in parts
+    }
     report = [
         f"# Answers of {labels['old']} ({args.old}) and {labels['new']} ({args.new})",
         "",
-        f"{len(same) + len(differing)} answers: **{len(same)} identical, {len(differing)} differing**; "
+        f"{len(kinds)} answers: **{', '.join(f'{n} {kind}' for kind, n in count.items())}**; "
         f"run took {time.monotonic() - started:.0f} s; answers in `{out}`.",
         "",
         f"`migrate` of {labels['new']} on the database seeded by {labels['old']} applied: {migrated['new']}.",
         "",
-        "| part | identical | differing |",
-        "| --- | --- | --- |",
-        *(
-            f"| {part} | {sum(n.startswith(part) for n in same)} | {sum(n.startswith(part) for n, _ in differing)} |"
-            for part in ("public", "api", "portal", "admin", "load_edition")
-        ),
+        f"| part | {' | '.join(KINDS)} |",
+        "| --- | --- | --- | --- |",
+        *(f"| {part} | {' | '.join(str(n) for n in row)} |" for part, row in table.items()),
+        "",
+        f"Whitespace only: {', '.join(n for n, k in kinds.items() if k == KINDS[1]) or 'none'}.",
         "",
     ]
-    for name, excerpt in differing:
+    for name, excerpt in excerpts.items():
         report += [f"## {name}", "", "```diff", *excerpt, "```", ""]
     text = "\n".join(report)
     print(text)
