@@ -385,14 +385,19 @@ class CategoryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
             services.entry_save(entry=entry, changed_fields=changed)
 
 
-class BrandMembershipInline(NamedInputsMixin, admin.TabularInline):
+class MembershipInline(admin.TabularInline):
+    """The accounts of a brand or an agency, listed on its page: who, since when."""
+
+    fields = ["user", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 0
+
+
+class BrandMembershipInline(NamedInputsMixin, MembershipInline):
     model = BrandMembership
     formset = NamedDeleteFormSet
     name_every_field = True
-    fields = ["user", "created_at"]
-    readonly_fields = ["created_at"]
     autocomplete_fields = ["user"]
-    extra = 0
 
 
 @admin.register(Brand)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from common.admin import ChosenFilter, ExtraPagesAdmin, ReadOnlyAdmin, page_link
 from common.display import format_score
 from common.forms import localised_model_form
-from election.admin import EntryColumnsMixin
+from election.admin import EntryColumnsMixin, MembershipInline
 from election.channels import Channel
 from election.forms import category_label
 from election.models import Category, Edition, Entry
@@ -37,12 +37,9 @@ from .review_admin import ScoreBandFilter, UnreachedWaitFilter, history_html, nu
 
 
 # -- agencies ---------------------------------------------------------------------------------
-class AgencyMembershipInline(admin.TabularInline):
+class AgencyMembershipInline(MembershipInline):
     model = AgencyMembership
-    fields = ["user", "created_at"]
-    readonly_fields = ["created_at"]
     raw_id_fields = ["user"]
-    extra = 0
 
 
 @admin.register(Agency)
