@@ -15,29 +15,20 @@ Medians of several warm runs.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: the project's root on the path, as bench/run.py has it
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import median_seconds, rolled_back, setup_django
+
 FULL = {"categories": 50, "entries": 8}
 SMOKE = {"categories": 5, "entries": 4}
 FULL_TARGET_S = 2.0
 ONE_TARGET_S = 0.2
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _setup() -> None:
-    root = Path(__file__).resolve().parent.parent
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    from bench.common import setup_django
-
-    setup_django()
 
 
 def _build(categories: int, entries_per_category: int):
@@ -100,15 +91,6 @@ def _build(categories: int, entries_per_category: int):
     return edition, cats, serial
 
 
-def _median_seconds(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def _measure(edition, cats, n_tests: int, sizes: dict) -> list[dict]:
     import pandas as pd
 
@@ -117,8 +99,8 @@ def _measure(edition, cats, n_tests: int, sizes: dict) -> list[dict]:
     ids = [c.id for c in cats]
     services.recompute_edition(edition=edition)  # warm: imports, plans, caches
 
-    full_s = _median_seconds(lambda: services.recompute_edition(edition=edition), 3)
-    one_s = _median_seconds(lambda: services.recompute_categories(category_ids=[ids[0]]), 7)
+    full_s = median_seconds(lambda: services.recompute_edition(edition=edition), 3)
+    one_s = median_seconds(lambda: services.recompute_categories(category_ids=[ids[0]]), 7)
 
     tracemalloc.start()
     services.recompute_edition(edition=edition)
@@ -129,9 +111,9 @@ def _measure(edition, cats, n_tests: int, sizes: dict) -> list[dict]:
     tests, entries = services.load_inputs(category_ids=ids)
     read_s = time.perf_counter() - started
     settings = engine.Settings.from_edition(edition)
-    engine_s = _median_seconds(lambda: engine.compute(tests, entries, settings, category_ids=ids), 5)
+    engine_s = median_seconds(lambda: engine.compute(tests, entries, settings, category_ids=ids), 5)
     grid = services.grid_of(edition)
-    fingerprint_s = _median_seconds(lambda: engine.fingerprints(tests, entries, settings, grid), 5)
+    fingerprint_s = median_seconds(lambda: engine.fingerprints(tests, entries, settings, grid), 5)
 
     rows = list(tests.itertuples(index=False, name=None))
 
@@ -139,7 +121,7 @@ def _measure(edition, cats, n_tests: int, sizes: dict) -> list[dict]:
         df = pd.DataFrame.from_records(rows, columns=engine.TEST_COLUMNS)
         df.groupby(["entry_id", "channel"])["score"].agg(["count", "mean", "std"])
 
-    baseline_s = _median_seconds(pandas_alone, 5)
+    baseline_s = median_seconds(pandas_alone, 5)
     shape = f"{sizes['categories']} categories × {sizes['entries']} entries × 225 tests = {n_tests:,} tests"
     return [
         {
@@ -186,19 +168,9 @@ def _measure(edition, cats, n_tests: int, sizes: dict) -> list[dict]:
 
 
 def run(size: str = "full") -> list[dict]:
-    _setup()
-    from django.db import transaction
-
+    setup_django()
     sizes = FULL if size == "full" else SMOKE
-    results: list[dict] = []
-    try:
-        with transaction.atomic():
-            edition, cats, n_tests = _build(sizes["categories"], sizes["entries"])
-            results = _measure(edition, cats, n_tests, sizes)
-            raise _Rollback
-    except _Rollback:
-        pass
-    return results
+    return rolled_back(lambda: _build(sizes["categories"], sizes["entries"]), lambda *built: _measure(*built, sizes))
 
 
 if __name__ == "__main__":

@@ -3,24 +3,23 @@
 Creates an edition with 45 entries, an agency and its campaign, starts gunicorn (one sync worker) on
 127.0.0.1:8119 against the same database, and POSTs 10,000 results (``--size smoke``: 500) with
 urllib: new results, the same batch again (all unchanged), then every result changed (all
-replaced). Reports the wall time of each request, the worker's peak resident memory, and the
-baseline: psycopg2 ``copy_expert`` of the same rows into a temporary table (PostgreSQL only).
+replaced). Reports the wall time of each request against the floor of issue 21, measured in the same
+run: COPY of the very rows the first upload stored into a copy of the results table with its indexes
+(PostgreSQL only), and the worker's peak resident memory.
 Everything it created is deleted at the end.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 import random
-import time
+from collections.abc import Iterator
 
-from bench.common import cpu_seconds, gunicorn, memory_kib, setup_django
+from bench.common import copy_floor, cpu_seconds, gunicorn, memory_kib, ratio_row, setup_django
 
-TARGET_S = 2.0
+TARGET_RATIO = 2.0  # issue 21: ≤ 2 × the COPY of the same rows into a copy of the results table with its indexes
 SIZES = {"full": 10_000, "smoke": 500}
 QUOTA = {"phone": 140, "email": 50, "web": 15, "chat": 10, "social": 10}
 
@@ -65,10 +64,15 @@ def _world(n_items: int):
 
 def _items(entries, n_items: int, seed: int = 7) -> list[dict]:
     """About 225 tests per entry, spread over the channels as the default quotas are."""
+    return list(iter_items(entries, n_items, seed))
+
+
+def iter_items(entries, n_items: int, seed: int = 7) -> Iterator[dict]:
+    """``_items`` one at a time (a million of them would not fit in memory as a list)."""
     from mystery_tests.grid import DEFAULT_GRID
 
     rng = random.Random(seed)
-    items = []
+    made = 0
     start = dt.datetime(2027, 5, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     for entry in entries:
         for channel, quota in QUOTA.items():
@@ -78,71 +82,20 @@ def _items(entries, n_items: int, seed: int = 7) -> list[dict]:
                 if reached:
                     scores = {code: rng.choice((0, 1, 2, 2, None)) for code, *_ in DEFAULT_GRID[channel]}
                     scores[DEFAULT_GRID[channel][0][0]] = rng.choice((0, 1, 2))
-                items.append(
-                    {
-                        "external_id": f"B-{entry.pk}-{channel}-{k:04d}",
-                        "entry": entry.pk,
-                        "channel": channel,
-                        "performed_at": (start + dt.timedelta(minutes=rng.randrange(0, 88 * 24 * 60))).isoformat(),
-                        "reached": reached,
-                        "wait_seconds": rng.randrange(0, 600) if channel in ("phone", "chat") else None,
-                        "response_hours": round(rng.uniform(0, 72), 2) if channel in ("email", "social") else None,
-                        "scores": scores,
-                        "comment": "Contact aimable, réponse exacte." if reached else "",
-                    }
-                )
-                if len(items) == n_items:
-                    return items
-    return items
-
-
-def _copy_baseline(campaign) -> float | None:
-    """Seconds to COPY the stored rows of ``campaign`` into a temporary table (PostgreSQL), as a floor."""
-    from django.db import connection, transaction
-
-    from mystery_tests.fields import CONTENT_ATTRIBUTES
-    from mystery_tests.models import TestResult
-
-    if connection.vendor != "postgresql":
-        return None
-    columns = [
-        "agency_id",
-        "external_id",
-        "campaign_id",
-        *CONTENT_ATTRIBUTES,
-        "score",
-        "excluded",
-        "exclusion_reason",
-        "version",
-        "created_at",
-        "updated_at",
-    ]
-    rows = list(TestResult.objects.filter(campaign=campaign).values_list(*columns))
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE bench_copy (LIKE mystery_tests_testresult INCLUDING DEFAULTS INCLUDING IDENTITY) "
-            "ON COMMIT DROP"
-        )
-        started = time.perf_counter()
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in rows:
-            writer.writerow(
-                [
-                    json.dumps(value)
-                    if isinstance(value, dict)
-                    else ("\\N" if value is None else value.isoformat() if hasattr(value, "isoformat") else value)
-                    for value in row
-                ]
-            )
-        buffer.seek(0)
-        cursor.cursor.copy_expert(
-            f"COPY bench_copy ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
-        )
-        elapsed = time.perf_counter() - started
-        cursor.execute("SELECT count(*) FROM bench_copy")
-        assert cursor.fetchone()[0] == len(rows)
-    return elapsed
+                yield {
+                    "external_id": f"B-{entry.pk}-{channel}-{k:04d}",
+                    "entry": entry.pk,
+                    "channel": channel,
+                    "performed_at": (start + dt.timedelta(minutes=rng.randrange(0, 88 * 24 * 60))).isoformat(),
+                    "reached": reached,
+                    "wait_seconds": rng.randrange(0, 600) if channel in ("phone", "chat") else None,
+                    "response_hours": round(rng.uniform(0, 72), 2) if channel in ("email", "social") else None,
+                    "scores": scores,
+                    "comment": "Contact aimable, réponse exacte." if reached else "",
+                }
+                made += 1
+                if made == n_items:
+                    return
 
 
 def _cleanup(edition, agency) -> None:
@@ -153,8 +106,11 @@ def _cleanup(edition, agency) -> None:
     from mystery_tests.models import ResultEvent, TestResult
 
     with transaction.atomic():
-        ResultEvent.objects.filter(result__agency=agency).delete()
-        TestResult.objects.filter(agency=agency).delete()
+        # The results and their history in SQL: the ORM's delete would load a million rows to cascade.
+        events = ResultEvent.objects.filter(result__agency=agency)
+        results = TestResult.objects.filter(agency=agency)
+        for queryset in (events, results):
+            queryset._raw_delete(queryset.db)
         brand_ids = list(Brand.objects.filter(entries__category__edition=edition).values_list("pk", flat=True))
         agency.campaigns.all().delete()
         edition.delete()
@@ -169,6 +125,7 @@ def run(size: str = "full") -> list[dict]:
     from django.db import connection
 
     n_items = SIZES.get(size, SIZES["smoke"])
+    postgres = connection.vendor == "postgresql"
     edition, agency, campaign, entries, token = _world(n_items)
     try:
         items = _items(entries, n_items)
@@ -179,12 +136,11 @@ def run(size: str = "full") -> list[dict]:
             "DJANGO_DEBUG": "0",
             "API_THROTTLE_RATE": "100000/min",
             # Production shape: the recompute is queued to Redis after commit, not run inside the request.
-            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
-            if connection.vendor == "postgresql"
-            else "",
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2") if postgres else "",
         }
         headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
         address = f"/api/v1/campaigns/{campaign.pk}/results/"
+        timings, cpu, floor = {}, {}, None
         with gunicorn(env) as server:
             # Warm the worker as production traffic would have: first connection, and the modules the
             # first accepted upload imports (the scoring listener, the Celery client).
@@ -194,7 +150,6 @@ def run(size: str = "full") -> list[dict]:
             status, _, _ = server.request("POST", address, warm, headers)
             assert status == 200, status
             before = memory_kib(server.worker_pid)
-            timings, cpu = {}, {}
             for label, payload, expected in (
                 ("new", body, {"created": n_items, "updated": 0, "unchanged": 0}),
                 ("same", body, {"created": 0, "updated": 0, "unchanged": n_items}),
@@ -207,56 +162,59 @@ def run(size: str = "full") -> list[dict]:
                 if status != 200 or {k: v for k, v in json.loads(answer).items() if k != "receipt"} != expected:
                     raise RuntimeError(f"upload '{label}' answered {status}: {answer[:500]!r}")
                 timings[label] = seconds
+                if label == "new" and postgres:  # the floor: the very rows this upload stored
+                    floor, copied = copy_floor("campaign_id = %s AND external_id <> 'WARM-UP-1'", [campaign.pk])
+                    assert copied == n_items, copied
             after = memory_kib(server.worker_pid)
-        baseline = _copy_baseline(campaign)
     finally:
         _cleanup(edition, agency)
 
     full = size == "full"
     database = f"{connection.vendor} ({settings.DATABASES['default']['NAME']})"
-    mib = len(body) / 1024 / 1024
-    baseline_text = f"COPY of the same {n_items:,} rows: {baseline:.3f} s" if baseline is not None else "n/a (SQLite)"
-    load = os.getloadavg()[0]
-    common = f"{database}; gunicorn 1 sync worker; body {mib:.1f} MiB; load average {load:.1f} on {os.cpu_count()} CPUs"
-
-    def versus(seconds: float) -> str:
-        return f"; {seconds / baseline:.1f}× the COPY baseline" if baseline else ""
-
-    def worker_cpu(label: str) -> str:
-        # CPU time is far less sensitive than wall time to other processes sharing the machine.
-        return f"; worker CPU {cpu[label]:.2f} s"
-
-    return [
-        {
-            "name": f"JSON upload of {n_items:,} new results over HTTP",
-            "value": round(timings["new"], 3),
-            "unit": "s",
-            "target": f"≤ {TARGET_S:g} s" + ("" if full else " (at 10,000 results)"),
-            "met": timings["new"] <= TARGET_S if full else None,
-            "baseline": baseline_text,
-            "notes": f"{common}; {n_items / timings['new']:,.0f} results/s{versus(timings['new'])}{worker_cpu('new')}; "
-            f"answer 200 with created={n_items}",
-        },
-        {
-            "name": f"JSON upload of the same {n_items:,} results again (all unchanged)",
-            "value": round(timings["same"], 3),
-            "unit": "s",
-            "target": f"≤ {TARGET_S:g} s" + ("" if full else " (at 10,000 results)"),
-            "met": timings["same"] <= TARGET_S if full else None,
-            "baseline": baseline_text,
-            "notes": f"{common}{versus(timings['same'])}{worker_cpu('same')}; "
+    floor_text = (
+        f"{floor:.3f} s: COPY of the same {n_items:,} rows into a copy of the results table with its indexes"
+        if floor is not None
+        else "n/a (SQLite: no COPY)"
+    )
+    common = (
+        f"{database}; gunicorn 1 sync worker, real HTTP; body {len(body) / 2**20:.1f} MiB; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    described = {
+        "new": (f"JSON upload of {n_items:,} new results over HTTP", f"answer 200 with created={n_items}"),
+        "same": (
+            f"JSON upload of the same {n_items:,} results again (all unchanged)",
             "compares normalised content, writes nothing",
-        },
-        {
-            "name": f"JSON upload of {n_items:,} changed results (all replaced, history kept)",
-            "value": round(timings["changed"], 3),
-            "unit": "s",
-            "target": f"≤ {TARGET_S:g} s" + ("" if full else " (at 10,000 results)"),
-            "met": timings["changed"] <= TARGET_S if full else None,
-            "baseline": baseline_text,
-            "notes": f"{common}{versus(timings['changed'])}{worker_cpu('changed')}; "
+        ),
+        "changed": (
+            f"JSON upload of {n_items:,} changed results (all replaced, history kept)",
             f"rows updated in place + {n_items:,} history events",
-        },
+        ),
+    }
+    rows = []
+    for label, (name, what) in described.items():
+        row = ratio_row(
+            name=name,
+            value=round(timings[label], 3),
+            unit="s",
+            floor=floor,
+            floor_text=floor_text,
+            target=TARGET_RATIO,
+            full=full and floor is not None,
+            notes=f"{common}; {n_items / timings[label]:,.0f} results/s; worker CPU {cpu[label]:.2f} s; {what}",
+        )
+        if label != "new":  # issue 21 sets the target on new results; the others are shown beside it
+            row.update(target=None, met=None)
+        elif row["met"] is False:
+            row["notes"] += (
+                f"; misses by {row['ratio'] / TARGET_RATIO:.1f}×: the floor only appends rows, the upload also "
+                "parses the JSON, validates every item against the rule book (Python), reads the stored keys "
+                "and the quotas, computes each result's §12 fingerprint, stages the rows by COPY then inserts "
+                "them and their history events, and signs the receipt; the file import's profile (bench_import) "
+                "shows where that time goes. Kept: the checks are the product; the writes are set-based already"
+            )
+        rows.append(row)
+    rows.append(
         {
             "name": "upload worker peak resident memory",
             "value": round(after["VmHWM"] / 1024, 1),
@@ -265,14 +223,6 @@ def run(size: str = "full") -> list[dict]:
             "met": None,
             "baseline": f"{before['VmRSS'] / 1024:.1f} MiB resident before the uploads (warm worker)",
             "notes": "VmHWM of the gunicorn worker after the three uploads (/proc/<pid>/status)",
-        },
-        {
-            "name": f"baseline: psycopg2 COPY of the same {n_items:,} rows into a temporary table",
-            "value": round(baseline, 3) if baseline is not None else None,
-            "unit": "s",
-            "target": None,
-            "met": None,
-            "baseline": None,
-            "notes": "CSV built in memory from the stored rows, COPY FROM STDIN; the floor for any upload",
-        },
-    ]
+        }
+    )
+    return rows

@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmarks: Django set-up, a gunicorn server on a fixed port, memory figures.
+"""Helpers shared by the benchmarks: Django set-up, a gunicorn server and a Celery worker stopped by their
+PID, memory figures, timings, the COPY floor of the writes and the rows of the report.
 
 Standard library and the project only, so the runner works wherever the project does.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -154,10 +156,128 @@ def gunicorn(env: dict[str, str], port: int = BENCH_PORT, timeout: float = 60.0)
             time.sleep(0.2)
         yield server
     finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """SIGTERM to the process by its PID, SIGKILL if it lingers; nothing if it has ended."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextlib.contextmanager
+def celery_worker(env: dict[str, str]) -> Iterator[int]:
+    """A Celery worker (solo pool: the task runs in this very process) ready on ``env["REDIS_URL"]``;
+    yields its PID and stops it by that PID however the block ends."""
+    from celery import Celery
+
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdin=subprocess.DEVNULL)
+    probe = Celery(broker=env["REDIS_URL"], set_as_current=False)
+    try:
+        deadline = time.monotonic() + 60
+        while not probe.control.ping(timeout=1.0):
+            if process.poll() is not None:
+                raise RuntimeError(f"celery worker exited with status {process.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("celery worker did not answer within 60 s")
+        yield process.pid
+    finally:
+        probe.close()
+        stop(process)
+
+
+class Rollback(Exception):
+    """Raised at the end of a benchmark's transaction so that nothing it built stays behind."""
+
+
+def rolled_back(build, measure) -> list[dict]:
+    """``measure(*build())`` inside one transaction that is rolled back; its rows."""
+    from django.db import transaction
+
+    rows: list[dict] = []
+    try:
+        with transaction.atomic():
+            rows = measure(*build())
+            raise Rollback
+    except Rollback:
+        pass
+    return rows
+
+
+def median_seconds(fn, repeat: int) -> float:
+    """Median wall time of ``repeat`` calls of ``fn``."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+# The columns of a stored result that a COPY floor copies (``id`` is generated, as an insert would).
+def result_columns() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        described = connection.introspection.get_table_description(cursor, "mystery_tests_testresult")
+    return [column.name for column in described if column.name != "id"]
+
+
+def copy_floor(where: str, params: list) -> tuple[float, int]:
+    """The floor of issue 21 for writing results: seconds to COPY the stored results matching ``where``
+    (SQL on mystery_tests_testresult) into a fresh copy of the results table WITH its indexes
+    (``CREATE TABLE … (LIKE mystery_tests_testresult INCLUDING ALL)``), and commit; and the row count.
+
+    The rows are first copied out to a temporary file (not timed), so the floor is COPY FROM alone
+    and the benchmark's memory does not hold them (a million rows would be a gigabyte of tuples)."""
+    import tempfile
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the COPY floor needs PostgreSQL")
+    columns = ", ".join(result_columns())
+    with tempfile.TemporaryFile() as spool:
+        with connection.cursor() as cursor:
+            query = cursor.mogrify(f"SELECT {columns} FROM mystery_tests_testresult WHERE {where}", params)  # noqa: S608
+            cursor.cursor.copy_expert(f"COPY ({query.decode()}) TO STDOUT", spool)
+            cursor.execute("DROP TABLE IF EXISTS bench_copy_floor")
+            cursor.execute("CREATE TABLE bench_copy_floor (LIKE mystery_tests_testresult INCLUDING ALL)")
+        spool.seek(0)
+        try:
+            started = time.perf_counter()
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.cursor.copy_expert(f"COPY bench_copy_floor ({columns}) FROM STDIN", spool, size=1024 * 1024)
+            elapsed = time.perf_counter() - started
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM bench_copy_floor")
+                count = cursor.fetchone()[0]
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE IF EXISTS bench_copy_floor")
+    return elapsed, count
+
+
+def ratio_row(
+    *, name: str, value: float, unit: str, floor: float | None, floor_text: str, target: float, full: bool, notes: str
+) -> dict:
+    """A report row whose target is ``value ≤ target × floor`` (both measured in the same run); ``met`` is
+    only decided on the full size (a smoke run's figures say nothing about the target)."""
+    ratio = round(value / floor, 2) if floor else None
+    return {
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "floor": floor_text,
+        "ratio": ratio,
+        "target": f"≤ {target:g} × the floor",
+        "met": (ratio is not None and ratio <= target) if full else None,
+        "baseline": floor_text,
+        "notes": notes,
+    }
