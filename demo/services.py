@@ -273,6 +273,8 @@ CATEGORY_NAMES_EN = {
     "mutuelle-sante": "Health insurance",
     "grande-distribution": "Retail chains",
     "location-voitures": "Car rental",
+    "fournisseur-acces-internet": "Internet service provider",
+    "transport-aerien": "Air transport",
 }
 # Brands given a generated logo (the first two of each category): the others show none, as brands may.
 LOGO_BRANDS_PER_CATEGORY = 2
