@@ -1,5 +1,5 @@
 """Campaigns, results list, progress and editions over the API; the permission matrix of every persona."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.agencies are redefined as test arguments)
+# ruff: noqa: F811  (pytest fixtures imported from tests.support.world are redefined as test arguments)
 
 import datetime as dt
 import json
@@ -13,7 +13,7 @@ from mystery_tests.grid import DEFAULT_GRID
 from mystery_tests.models import Campaign, TestResult
 from mystery_tests.services import results_upload
 from tests.support import factories
-from tests.support.agencies import result, world  # noqa: F401  (world is a fixture)
+from tests.support.world import result, world  # noqa: F401  (world is a fixture)
 
 INFO_ACCURACY_EN = next(row[3] for row in DEFAULT_GRID["web"] if row[0] == "info_accuracy")
 

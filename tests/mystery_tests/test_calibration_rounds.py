@@ -11,14 +11,7 @@ from django.test import Client
 from mystery_tests import calibration, calibration_service
 from mystery_tests.models import CalibrationRating, CalibrationRound
 from tests.support import factories
-from tests.support.world import iworld  # noqa: F401  (fixture)
-
-
-@pytest.fixture
-def organiser(iworld):
-    client = Client()
-    client.force_login(iworld.organiser)
-    return client
+from tests.support.world import iworld, iworld_admin  # noqa: F401  (fixture)
 
 
 def _round(iworld, day: int, reference=None) -> CalibrationRound:
@@ -91,14 +84,14 @@ def test_season_alpha_per_criterion_and_drift_of_a_harsh_shopper(iworld):
     assert rows["terrain-sa/A"] == [0.0, -0.5, -1.0]
 
 
-def test_season_page_and_import_page_for_an_organiser(iworld, organiser):
+def test_season_page_and_import_page_for_an_organiser(iworld, iworld_admin):
     round_ = _round(iworld, 3)
 
-    imported = organiser.post(
+    imported = iworld_admin.post(
         f"/admin/mystery_tests/calibrationround/{round_.pk}/import/",
         {"file": SimpleUploadedFile("r.csv", b"agency,shopper,greeting\nterrain-sa,S1,2\nterrain-sa,S2,0\n")},
     )
-    season = organiser.get(f"/admin/mystery_tests/calibrationround/season/{iworld.edition.pk}/phone/")
+    season = iworld_admin.get(f"/admin/mystery_tests/calibrationround/season/{iworld.edition.pk}/phone/")
 
     assert imported.status_code == 302
     assert round_.ratings.count() == 2

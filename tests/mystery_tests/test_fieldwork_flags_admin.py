@@ -2,29 +2,19 @@
 """The results admin's fieldwork flags (issue 20): a filter per anomaly rule and a column, for the
 quality review; nothing is excluded by a flag."""
 
-import pytest
-from django.test import Client
-
-from tests.support.world import iworld, json_item, upload_results  # noqa: F401  (fixtures)
+from tests.support.world import iworld, iworld_admin, json_item, upload_results  # noqa: F401  (fixtures)
 
 CHANGELIST = "/admin/mystery_tests/testresult/"
 
 
-@pytest.fixture
-def organiser(iworld):
-    client = Client()
-    client.force_login(iworld.organiser)
-    return client
-
-
-def test_flag_filter_lists_the_call_made_at_night_and_not_the_daytime_one(iworld, organiser):
+def test_flag_filter_lists_the_call_made_at_night_and_not_the_daytime_one(iworld, iworld_admin):
     night, day = upload_results(
         iworld.campaign_a,
         json_item(1, performed_at="2027-05-12T23:30:00+02:00"),
         json_item(2, performed_at="2027-05-12T10:31:00+02:00"),
     )
 
-    response = organiser.get(CHANGELIST, {"edition": iworld.edition.pk, "flag": "odd_hours"})
+    response = iworld_admin.get(CHANGELIST, {"edition": iworld.edition.pk, "flag": "odd_hours"})
 
     assert response.status_code == 200
     assert [r.pk for r in response.context["cl"].result_list] == [night.pk]
@@ -35,16 +25,16 @@ def test_flag_filter_lists_the_call_made_at_night_and_not_the_daytime_one(iworld
     assert night.excluded is False
 
 
-def test_flag_filter_any_is_empty_when_nothing_is_odd(iworld, organiser):
+def test_flag_filter_any_is_empty_when_nothing_is_odd(iworld, iworld_admin):
     upload_results(iworld.campaign_a, json_item(1), json_item(2, performed_at="2027-05-13T15:00:00+02:00"))
 
-    response = organiser.get(CHANGELIST, {"edition": iworld.edition.pk, "flag": "any"})
+    response = iworld_admin.get(CHANGELIST, {"edition": iworld.edition.pk, "flag": "any"})
 
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == []
 
 
-def test_flag_column_shows_identical_comments_across_brands_once_an_edition_is_chosen(iworld, organiser):
+def test_flag_column_shows_identical_comments_across_brands_once_an_edition_is_chosen(iworld, iworld_admin):
     text = "Conseillère aimable, réponse exacte et rapide."
     upload_results(
         iworld.campaign_a,
@@ -52,8 +42,8 @@ def test_flag_column_shows_identical_comments_across_brands_once_an_edition_is_c
         json_item(2, brand="banque-2", comment=text),
     )
 
-    chosen = organiser.get(CHANGELIST, {"edition": iworld.edition.pk}).content.decode()
-    unchosen = organiser.get(CHANGELIST).content.decode()
+    chosen = iworld_admin.get(CHANGELIST, {"edition": iworld.edition.pk}).content.decode()
+    unchosen = iworld_admin.get(CHANGELIST).content.decode()
 
     assert chosen.count("Same comment on several brands") == 2 + 1  # two rows and the filter's choice
     assert unchosen.count("Same comment on several brands") == 1  # the filter's choice only

@@ -22,7 +22,7 @@ from mystery_tests import formats, imports, services, tasks
 from mystery_tests.models import ImportJob, TestResult
 from mystery_tests.validation import CappedErrors
 from tests.conftest import token_client
-from tests.support.imports import HEADER, csv_bytes, iworld, json_item, row, xlsx_bytes  # noqa: F401
+from tests.support.world import HEADER, csv_bytes, iworld, json_item, row, xlsx_bytes  # noqa: F401
 
 LAUGHS = (
     b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'

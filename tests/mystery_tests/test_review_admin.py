@@ -14,16 +14,9 @@ from django.utils import timezone
 from mystery_tests import review
 from mystery_tests.models import Criterion, ImportJob, TestResult
 from tests.support import factories
-from tests.support.world import iworld, json_item, upload_results  # noqa: F401  (fixtures)
+from tests.support.world import iworld, iworld_admin, json_item, upload_results  # noqa: F401  (fixtures)
 
 CHANGELIST = "/admin/mystery_tests/testresult/"
-
-
-@pytest.fixture
-def admin_client_(iworld):
-    client = Client()
-    client.force_login(iworld.organiser)
-    return client
 
 
 def _results(iworld, n: int) -> list[TestResult]:
@@ -32,13 +25,13 @@ def _results(iworld, n: int) -> list[TestResult]:
 
 
 @pytest.mark.parametrize("n", [1, 3])
-def test_admin_results_changelist_query_count_is_constant(iworld, admin_client_, django_assert_num_queries, n):
+def test_admin_results_changelist_query_count_is_constant(iworld, iworld_admin, django_assert_num_queries, n):
     _results(iworld, n)
-    admin_client_.get(CHANGELIST)
+    iworld_admin.get(CHANGELIST)
 
     # session, user, edition/category/entry/agency filters, count, page of results (joined)
     with django_assert_num_queries(8):
-        response = admin_client_.get(CHANGELIST)
+        response = iworld_admin.get(CHANGELIST)
 
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == n
@@ -72,28 +65,26 @@ def test_admin_results_changelist_query_count_is_constant(iworld, admin_client_,
         ),
     ],
 )
-def test_admin_changelists_query_count_same_for_1_and_3(
-    iworld, admin_client_, django_assert_max_num_queries, url, make
-):
+def test_admin_changelists_query_count_same_for_1_and_3(iworld, iworld_admin, django_assert_max_num_queries, url, make):
     counts = []
     for i in range(3):
         make(iworld, i)
         if i in (0, 2):
-            admin_client_.get(url)
+            iworld_admin.get(url)
             with CaptureQueriesContext(connection) as queries:
-                response = admin_client_.get(url)
+                response = iworld_admin.get(url)
             assert response.status_code == 200
             counts.append(len(queries))
 
     assert counts[0] == counts[1]
 
 
-def test_admin_result_change_page_shows_history_and_exclude_button(iworld, admin_client_):
+def test_admin_result_change_page_shows_history_and_exclude_button(iworld, iworld_admin):
     (result,) = _results(iworld, 1)
     review.result_exclude(result=result, user=iworld.organiser, reason="Doublon d'appel")
     review.result_restore(result=result, user=iworld.organiser, reason="Vérifié")
 
-    response = admin_client_.get(f"{CHANGELIST}{result.pk}/change/")
+    response = iworld_admin.get(f"{CHANGELIST}{result.pk}/change/")
 
     assert response.status_code == 200
     text = response.text
@@ -102,12 +93,12 @@ def test_admin_result_change_page_shows_history_and_exclude_button(iworld, admin
     assert 'name="_save"' not in text  # read-only: nothing to save
 
 
-def test_admin_exclude_action_asks_reason_then_excludes(iworld, admin_client_):
+def test_admin_exclude_action_asks_reason_then_excludes(iworld, iworld_admin):
     results = _results(iworld, 3)
     ids = [str(r.pk) for r in results[:2]]
 
-    form = admin_client_.post(CHANGELIST, {"action": "exclude_results", ACTION_CHECKBOX_NAME: ids, "index": 0})
-    done = admin_client_.post(
+    form = iworld_admin.post(CHANGELIST, {"action": "exclude_results", ACTION_CHECKBOX_NAME: ids, "index": 0})
+    done = iworld_admin.post(
         CHANGELIST,
         {"action": "exclude_results", ACTION_CHECKBOX_NAME: ids, "index": 0, "apply": "1", "reason": "Hors protocole"},
     )
@@ -123,10 +114,10 @@ def test_admin_exclude_action_asks_reason_then_excludes(iworld, admin_client_):
     }
 
 
-def test_admin_exclude_action_without_reason_shows_form_again(iworld, admin_client_):
+def test_admin_exclude_action_without_reason_shows_form_again(iworld, iworld_admin):
     (result,) = _results(iworld, 1)
 
-    response = admin_client_.post(
+    response = iworld_admin.post(
         CHANGELIST,
         {"action": "exclude_results", ACTION_CHECKBOX_NAME: [result.pk], "index": 0, "apply": "1", "reason": ""},
     )
@@ -136,11 +127,11 @@ def test_admin_exclude_action_without_reason_shows_form_again(iworld, admin_clie
     assert TestResult.objects.filter(excluded=True).count() == 0
 
 
-def test_admin_restore_action_restores(iworld, admin_client_):
+def test_admin_restore_action_restores(iworld, iworld_admin):
     results = _results(iworld, 2)
     review.results_exclude(result_ids=[r.pk for r in results], user=iworld.organiser, reason="Lot suspect")
 
-    response = admin_client_.post(
+    response = iworld_admin.post(
         CHANGELIST,
         {
             "action": "restore_results",
@@ -155,23 +146,23 @@ def test_admin_restore_action_restores(iworld, admin_client_):
     assert TestResult.objects.filter(excluded=True).count() == 0
 
 
-def test_admin_results_filters_and_search(iworld, admin_client_):
+def test_admin_results_filters_and_search(iworld, iworld_admin):
     results = _results(iworld, 3)
     review.result_exclude(result=results[0], user=iworld.organiser, reason="x")
 
-    excluded = admin_client_.get(CHANGELIST, {"excluded__exact": "1"}).context["cl"].result_list
-    by_brand = admin_client_.get(CHANGELIST, {"q": "banque-2"}).context["cl"].result_list
-    by_category = admin_client_.get(CHANGELIST, {"edition": iworld.edition.pk, "category": iworld.banque.pk})
+    excluded = iworld_admin.get(CHANGELIST, {"excluded__exact": "1"}).context["cl"].result_list
+    by_brand = iworld_admin.get(CHANGELIST, {"q": "banque-2"}).context["cl"].result_list
+    by_category = iworld_admin.get(CHANGELIST, {"edition": iworld.edition.pk, "category": iworld.banque.pk})
 
     assert [r.pk for r in excluded] == [results[0].pk]
     assert [r.entry.brand.slug for r in by_brand] == ["banque-2"]
     assert len(by_category.context["cl"].result_list) == 3
 
 
-def test_admin_campaign_progress_view_draws_bars(iworld, admin_client_):
+def test_admin_campaign_progress_view_draws_bars(iworld, iworld_admin):
     _results(iworld, 3)
 
-    response = admin_client_.get(f"/admin/mystery_tests/campaign/{iworld.campaign_a.pk}/progress/")
+    response = iworld_admin.get(f"/admin/mystery_tests/campaign/{iworld.campaign_a.pk}/progress/")
 
     assert response.status_code == 200
     first = response.context["lines"][0]
@@ -179,12 +170,12 @@ def test_admin_campaign_progress_view_draws_bars(iworld, admin_client_):
     assert "1 / 140 (1)" in response.text
 
 
-def test_admin_criterion_weight_change_recomputes_scores(iworld, admin_client_):
+def test_admin_criterion_weight_change_recomputes_scores(iworld, iworld_admin):
     (result,) = upload_results(iworld.campaign_a, json_item(1, scores={"greeting": 2, "courtesy": 0}))
     greeting = Criterion.objects.get(edition=iworld.edition, channel="phone", code="greeting")
     assert result.score == 10.0
 
-    response = admin_client_.post(
+    response = iworld_admin.post(
         f"/admin/mystery_tests/criterion/{greeting.pk}/change/",
         {
             "edition": iworld.edition.pk,
@@ -201,12 +192,12 @@ def test_admin_criterion_weight_change_recomputes_scores(iworld, admin_client_):
     assert result.score == 15.0
 
 
-def test_admin_criterion_of_frozen_edition_cannot_change(iworld, admin_client_):
+def test_admin_criterion_of_frozen_edition_cannot_change(iworld, iworld_admin):
     greeting = Criterion.objects.get(edition=iworld.edition, channel="phone", code="greeting")
     iworld.edition.frozen_at = timezone.now()
     iworld.edition.save(update_fields=["frozen_at"])
 
-    response = admin_client_.post(
+    response = iworld_admin.post(
         f"/admin/mystery_tests/criterion/{greeting.pk}/change/",
         {
             "edition": iworld.edition.pk,
@@ -223,7 +214,7 @@ def test_admin_criterion_of_frozen_edition_cannot_change(iworld, admin_client_):
     assert greeting.weight == 1
 
 
-def test_admin_import_job_page_shows_errors_and_file(iworld, admin_client_):
+def test_admin_import_job_page_shows_errors_and_file(iworld, iworld_admin):
     job = ImportJob.objects.create(
         campaign=iworld.campaign_a,
         uploaded_by=iworld.user_a,
@@ -234,8 +225,8 @@ def test_admin_import_job_page_shows_errors_and_file(iworld, admin_client_):
     )
     job.file.save("semaine.csv", ContentFile(b"external_id;brand\n"))
 
-    page = admin_client_.get(f"/admin/mystery_tests/importjob/{job.pk}/change/")
-    download = admin_client_.get(f"/admin/mystery_tests/importjob/{job.pk}/file/")
+    page = iworld_admin.get(f"/admin/mystery_tests/importjob/{job.pk}/change/")
+    download = iworld_admin.get(f"/admin/mystery_tests/importjob/{job.pk}/file/")
 
     assert page.status_code == 200
     assert "<td>3</td><td>reached</td><td>“bof” is not a yes/no value.</td>" in page.text

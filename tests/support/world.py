@@ -47,7 +47,7 @@ from mystery_tests.models import Agency, Campaign, Criterion, TestResult
 from mystery_tests.validation import test_score
 from scoring.selectors import rankings_for
 from scoring.services import recompute_categories
-from tests.conftest import token_client
+from tests.conftest import session_client, token_client
 from tests.support import factories
 
 _ids = itertools.count(1)
@@ -422,6 +422,12 @@ def iworld(db, settings) -> AgencyWorld:
     (test_imports_api checks the French ones)."""
     settings.LANGUAGE_CODE = "en"
     return agency_world(api=False)
+
+
+@pytest.fixture
+def iworld_admin(iworld):
+    """A client logged in as the iworld's organiser, for the admin's pages."""
+    return session_client(iworld.organiser, language=None)
 
 
 def result(entry: Entry, n: int = 1, **overrides) -> dict:
