@@ -73,7 +73,9 @@ def audit_edition(request: HttpRequest, edition_id: int) -> HttpResponse:
     since_draw = changes.since_draw(audit, current=current) if audit is not None else None
     forms = {
         "draw": DrawForm(posted if action == "draw" else None),
-        "redraw": RedrawForm(posted if action == "redraw" else None, initial={"rate": audit.rate} if audit else None),
+        "redraw": RedrawForm(
+            posted if action == "redraw" else None, initial={"rate": audit.rate.normalize()} if audit else None
+        ),
         "signoff": SignOffForm(
             posted if action == "signoff" else None, changed=bool(since_draw and since_draw.changed)
         ),
