@@ -28,6 +28,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import rfc8785
 from cryptography.hazmat.primitives import serialization
@@ -160,51 +161,13 @@ def canonical_json(document: dict) -> bytes:
     return rfc8785.dumps(document)
 
 
-def fingerprint(
-    *,
-    agency: str,
-    external_id: str,
-    brand: str,
-    category: str,
-    channel: str,
-    performed_at: dt.datetime,
-    reached: bool,
-    wait_seconds: float | None,
-    response_hours: float | None,
-    scores: dict,
-    comment: str | None,
-) -> str:
-    """SHA-256 hex of the RFC 8785 canonical JSON of the test's ``fingerprint_document``."""
-    text = _fast_canonical(
-        agency,
-        external_id,
-        brand,
-        category,
-        channel,
-        utc_second(performed_at),
-        reached,
-        wait_seconds,
-        response_hours,
-        scores or {},
-        comment,
-        skip_empty=True,
-    )
+def fingerprint(**fields: Any) -> str:
+    """SHA-256 hex of the RFC 8785 canonical JSON of ``fingerprint_document(**fields)``: the same eleven
+    keywords, described once there."""
+    written = {**fields, "performed_at": utc_second(fields["performed_at"]), "scores": fields["scores"] or {}}
+    text = _fast_canonical(**written, skip_empty=True)
     if text is None:
-        text = rfc8785.dumps(
-            fingerprint_document(
-                agency=agency,
-                external_id=external_id,
-                brand=brand,
-                category=category,
-                channel=channel,
-                performed_at=performed_at,
-                reached=reached,
-                wait_seconds=wait_seconds,
-                response_hours=response_hours,
-                scores=scores,
-                comment=comment,
-            )
-        )
+        text = rfc8785.dumps(fingerprint_document(**fields))
     return hashlib.sha256(text).hexdigest()
 
 
