@@ -51,6 +51,21 @@ def _plan(p: dict):
     )
 
 
+def _four_weeks(*, phone: int) -> dict:
+    """One entry's ``phone`` tests over 4 full weeks from Monday 3 May 2027, the three slots, share 0.2."""
+    return {
+        "campaign_id": 1,
+        "seed": 0,
+        "entry_ids": [1],
+        "quota": {"phone": phone},
+        "starts_on": dt.date(2027, 5, 3),
+        "days": 27,
+        "slots": list(SLOTS),
+        "scenarios": [],
+        "share": Decimal("0.2"),
+    }
+
+
 def _spread(counts: Counter, keys) -> int:
     values = [counts.get(k, 0) for k in keys]
     return max(values) - min(values)
@@ -117,17 +132,7 @@ def test_plan_changes_with_the_seed():
 
 def test_plan_spreads_weekdays_monday_to_friday_in_full_weeks():
     # Arrange: 4 full weeks starting on a Monday, 20 tests: 4 per weekday
-    p = {
-        "campaign_id": 1,
-        "seed": 0,
-        "entry_ids": [1],
-        "quota": {"phone": 20},
-        "starts_on": dt.date(2027, 5, 3),
-        "days": 27,
-        "slots": list(SLOTS),
-        "scenarios": [],
-        "share": Decimal("0.2"),
-    }
+    p = _four_weeks(phone=20)
 
     # Act
     plan = _plan(p)
@@ -148,17 +153,7 @@ def test_shopper_cap_is_the_share_rounded_down_and_at_least_one(tests, share, ca
 
 def test_plan_with_a_roster_too_short_for_the_share_is_refused():
     # Arrange: 15 tests at most 3 each need 5 shoppers
-    p = {
-        "campaign_id": 1,
-        "seed": 0,
-        "entry_ids": [1],
-        "quota": {"phone": 15},
-        "starts_on": dt.date(2027, 5, 3),
-        "days": 27,
-        "slots": list(SLOTS),
-        "scenarios": [],
-        "share": Decimal("0.2"),
-    }
+    p = _four_weeks(phone=15)
 
     # Act / Assert
     with pytest.raises(RosterTooShort, match="need 5 shoppers; the roster has 2"):

@@ -49,20 +49,28 @@ def test_canonical_json_equals_rfc8785_on_generated_documents(document):
     assert actual == expected
 
 
+def _document(**fields) -> dict:
+    """A fingerprint document of short made-up values, with ``fields`` in place of the defaults."""
+    values = {
+        "agency": "a",
+        "external_id": "x",
+        "brand": "b",
+        "category": "c",
+        "channel": "phone",
+        "performed_at": dt.datetime(2027, 5, 12, 8, 31, tzinfo=dt.UTC),
+        "reached": True,
+        "wait_seconds": None,
+        "response_hours": None,
+        "scores": {},
+        "comment": "",
+    }
+    return fingerprint_document(**{**values, **fields})
+
+
 def test_canonical_json_numbers_follow_ecmascript_form():
     # Arrange
-    document = fingerprint_document(
-        agency="a",
-        external_id="x",
-        brand="b",
-        category="c",
-        channel="phone",
-        performed_at=dt.datetime(2027, 5, 12, 8, 31, tzinfo=dt.UTC),
-        reached=True,
-        wait_seconds=1e16,
-        response_hours=1e-7,
-        scores={"x": 45.0, "y": 0.1, "z": 2},
-        comment='a\nb\u0001"',
+    document = _document(
+        wait_seconds=1e16, response_hours=1e-7, scores={"x": 45.0, "y": 0.1, "z": 2}, comment='a\nb\u0001"'
     )
 
     # Act
@@ -107,16 +115,10 @@ def test_fingerprint_is_the_same_for_45_and_45_0_and_any_offset():
 
 def test_fingerprint_document_leaves_out_empty_criteria_and_writes_no_comment_as_empty():
     # Act
-    document = fingerprint_document(
-        agency="a",
-        external_id="x",
-        brand="b",
-        category="c",
+    document = _document(
         channel="email",
         performed_at=dt.datetime(2027, 5, 12, 8, 31, 59, 999999, tzinfo=dt.UTC),
         reached=False,
-        wait_seconds=None,
-        response_hours=None,
         scores={"greeting": None},
         comment=None,
     )
