@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 
 
 class ChosenFilter(admin.SimpleListFilter):
@@ -14,6 +15,25 @@ class ChosenFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(**{self.lookup: self.value()}) if self.value() else queryset
+
+
+class TitledAdmin:
+    """Titles written whole: Django's "Change %s" % verbose_name reads "Modification de recours" in
+    French, so a ModelAdmin gives its forms' titles in ``titles`` ({"add", "change", "view"}: "Change the
+    appeal", « Modification du recours »); its list is titled by the model's plural name ("Appeals")
+    rather than "Select appeal to change" (« Sélectionnez l'objet recours à changer »)."""
+
+    titles: dict = {}
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        mode = "add" if add else ("change" if self.has_change_permission(request, obj) else "view")
+        if mode in self.titles:
+            context["title"] = self.titles[mode]
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def changelist_view(self, request, extra_context=None):
+        title = capfirst(self.opts.verbose_name_plural)
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
 
 class ExtraPagesAdmin:

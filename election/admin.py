@@ -17,9 +17,11 @@ from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin import TitledAdmin
+
 from . import selectors, services
 from .channels import CHANNELS, Channel
-from .forms import CategoryChoiceField, CategoryForm, EntryStatusActionForm
+from .forms import CategoryChoiceField, CategoryForm, CategoryNamesReadOnly, EntryStatusActionForm
 from .models import SETTING_FIELDS, Brand, BrandMembership, Category, Edition, Entry
 
 # The organisers' administration carries the competition's name rather than Django's.
@@ -59,7 +61,7 @@ def is_frozen(obj) -> bool:
     return edition is not None and edition.is_frozen
 
 
-class FrozenReadOnlyMixin:
+class FrozenReadOnlyMixin(TitledAdmin):
     """A frozen edition's objects are shown, never changed or deleted, in the admin: the change form
     turns into a read-only page (inlines included) with a banner saying why, the Delete link goes, and
     a bulk deletion that touches one is refused."""
@@ -82,15 +84,9 @@ class FrozenReadOnlyMixin:
             ]
         return deleted, model_count, perms_needed, protected
 
-    # Titles written whole, so that French reads "Modification de l'édition" rather than Django's
-    # "Modification de édition" (``"Change %s" % verbose_name``).
-    titles: dict = {}
-
+    # Titles written whole (TitledAdmin): « Modification de l'édition », not « Modification de édition ».
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["frozen_notice"] = FROZEN_READ_ONLY if is_frozen(obj) else None
-        mode = "add" if add else ("change" if self.has_change_permission(request, obj) else "view")
-        if mode in self.titles:
-            context["title"] = self.titles[mode]
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 
@@ -152,7 +148,7 @@ class EditionStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CategoryInline(NamedInputsMixin, admin.TabularInline):
+class CategoryInline(CategoryNamesReadOnly, NamedInputsMixin, admin.TabularInline):
     model = Category
     formset = NamedDeleteFormSet
     name_every_field = True
@@ -334,7 +330,7 @@ class EntryInline(NamedInputsMixin, admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
+class CategoryAdmin(CategoryNamesReadOnly, FrozenReadOnlyMixin, admin.ModelAdmin):
     titles = {"add": _("Add a category"), "change": _("Change the category"), "view": _("View the category")}
     list_display = ["name", "slug", "edition", "entries_link", "n_registered"]
     list_filter = ["edition"]

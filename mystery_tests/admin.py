@@ -19,9 +19,9 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import ChosenFilter, ExtraPagesAdmin, ReadOnlyAdmin, page_link
+from common.admin import ChosenFilter, ExtraPagesAdmin, ReadOnlyAdmin, TitledAdmin, page_link
 from common.display import format_score
-from common.forms import localised_model_form
+from common.forms import localised_model_form, localised_read_only
 from election.admin import EntryColumnsMixin, MembershipInline
 from election.channels import Channel
 from election.forms import category_label
@@ -196,7 +196,7 @@ GRID_FIELDS = ("edition", "channel", "code", "weight")
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(localised_read_only("labels", _("label")), admin.ModelAdmin):
     form = CriterionForm
     list_display = ["code", "label_display", "channel", "weight", "position", "edition"]
     list_filter = ["edition", "channel"]
@@ -306,7 +306,8 @@ class EntryFilter(ChosenFilter):
 
 
 @admin.register(TestResult)
-class TestResultAdmin(ReadOnlyAdmin, FieldworkFlagsColumn, EntryColumnsMixin, admin.ModelAdmin):
+class TestResultAdmin(TitledAdmin, ReadOnlyAdmin, FieldworkFlagsColumn, EntryColumnsMixin, admin.ModelAdmin):
+    titles = {"change": _("Change the test result"), "view": _("View the test result")}
     list_display = [
         "external_id",
         "agency",

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from common.admin import ChosenFilter, ExtraPagesAdmin
+from common.admin import ChosenFilter, ExtraPagesAdmin, TitledAdmin
 from common.display import format_date, format_score
 from election.admin import EntryColumnsMixin
 from election.models import Category, Edition
@@ -97,7 +97,8 @@ def _decide_in_bulk(modeladmin, request: HttpRequest, queryset: QuerySet, *, acc
 
 
 @admin.register(Appeal)
-class AppealAdmin(ExtraPagesAdmin, EntryColumnsMixin, admin.ModelAdmin):
+class AppealAdmin(TitledAdmin, ExtraPagesAdmin, EntryColumnsMixin, admin.ModelAdmin):
+    titles = {"change": _("Change the appeal"), "view": _("View the appeal")}
     # Status first: on a laptop screen the last columns scroll out of sight.
     list_display = (
         "id",

@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from common.admin import ExtraPagesAdmin
+from common.admin import ExtraPagesAdmin, TitledAdmin
 from common.display import format_score, with_colon
 from election.models import Edition
 from palmares.audit import changes as audit_changes
@@ -61,7 +61,8 @@ class UnpublishForm(forms.Form):
 
 
 @admin.register(Publication)
-class PublicationAdmin(ExtraPagesAdmin, admin.ModelAdmin):
+class PublicationAdmin(TitledAdmin, ExtraPagesAdmin, admin.ModelAdmin):
+    titles = {"change": _("Change the publication"), "view": _("View the publication")}
     list_display = ["edition", "state", "goes_live_at", "decided_at", "decided_by", "unpublished_at"]
     list_filter = ["is_current", "edition__country"]
     list_select_related = ["edition", "decided_by"]

@@ -63,6 +63,15 @@ def test_results_filter_unreached_with_wait_finds_only_those(iworld, organiser):
     assert _listed(organiser, inconsistent="unreached-wait") == ["J-00001"]
 
 
+def test_results_list_is_titled_by_its_plural_name(iworld, organiser):
+    french = organiser.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="fr")
+    english = organiser.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="en")
+
+    # Not « Sélectionnez l'objet résultat de test à afficher »
+    assert "<h1>Résultats de test</h1>" in french.text and "Sélectionnez" not in french.text
+    assert "<h1>Test results</h1>" in english.text
+
+
 def test_restore_action_without_reason_shows_form_again_and_restores_nothing(iworld, organiser):
     results = upload_results(iworld.campaign_a, json_item(1), json_item(2))
     review.results_exclude(result_ids=[r.pk for r in results], user=iworld.organiser, reason="Lot suspect")
@@ -116,6 +125,7 @@ def test_result_page_in_french_shows_labels_rounded_scores_and_no_codes(iworld, 
     text = _text(organiser.get(f"{CHANGELIST}{result.pk}/change/", HTTP_ACCEPT_LANGUAGE="fr"))
 
     assert "Accueil" in text and "Courtoisie" in text  # criterion labels
+    assert "Affichage du résultat de test" in text  # a title written whole, not « Affichage de résultat de test »
     assert "Note /20 : 20,00" in text  # §10: two decimals, French decimal comma
     assert "Temps d'attente (s) : 42,50" in text or "Temps d&#x27;attente (s) : 42,50" in text
     assert "Remplacé" in text and "Exactitude de la réponse" in text  # the replaced version, labelled

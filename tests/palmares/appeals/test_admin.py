@@ -209,3 +209,4 @@ def test_appeal_page_in_french_reads_the_test_in_french_notation(world, organise
     assert re.search(r"note \d+,\d{2}/20", text)  # §10 with a decimal comma, not 14.00
     assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)  # no ISO date
     assert "Lauréat\u00a0:" in text  # French typography before the colon
+    assert "Modification du recours" in text  # a title written whole, not « Modification de recours »
