@@ -318,13 +318,14 @@ class ItemValidator:
         )
 
     # -- fields -----------------------------------------------------------------------------
-    def _typed(self, index: int, item: dict, name: str, kind: type, message: str) -> Any:
-        """``item[name]`` when present and a ``kind``, else None; a value of another JSON type is reported
-        at ``name`` with ``message`` (which names that type, e.g. "Must be a string, not number.")."""
-        if name not in item:
+    def _typed(self, index: int, item: dict, name: str, kind: Any, message: str, *, nullable: bool = False) -> Any:
+        """``item[name]`` when present and a ``kind`` (a boolean is no number), else None: absent, or null
+        when ``nullable``, silently; a value of another JSON type reported at ``name`` with ``message``
+        (which names that type, e.g. "Must be a string, not number.")."""
+        value = item.get(name)
+        if name not in item or (nullable and value is None):
             return None
-        value = item[name]
-        if not isinstance(value, kind):
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             self.error(index, name, message % {"type": json_type(value)})
             return None
         return value
@@ -488,11 +489,8 @@ class ItemValidator:
         return self._typed(index, item, "reached", bool, _("Must be true or false, not %(type)s."))
 
     def _non_negative(self, index: int, item: dict, name: str) -> float | None:
-        value = item.get(name)
+        value = self._typed(index, item, name, int | float, _("Must be a number or null, not %(type)s."), nullable=True)
         if value is None:
-            return None
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            self.error(index, name, _("Must be a number or null, not %(type)s.") % {"type": json_type(value)})
             return None
         try:
             finite = math.isfinite(value)
@@ -507,11 +505,8 @@ class ItemValidator:
         return float(value)
 
     def _comment(self, index: int, item: dict) -> str:
-        value = item.get("comment")
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            self.error(index, "comment", _("Must be a string or null, not %(type)s.") % {"type": json_type(value)})
+        value = self._typed(index, item, "comment", str, _("Must be a string or null, not %(type)s."), nullable=True)
+        if not value:
             return ""
         if len(value) > COMMENT_MAX_LENGTH:
             self.error(
@@ -533,11 +528,8 @@ class ItemValidator:
 
         A shopper is a pseudonymous code, never a name: no spaces, 1 to 40 letters, digits, ``.``, ``_`` or
         ``-`` (so "Jean Dupont" is refused). A scenario must be a code of the edition's list when it has one."""
-        value = item.get(name)
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            self.error(index, name, _("Must be a string or null, not %(type)s.") % {"type": json_type(value)})
+        value = self._typed(index, item, name, str, _("Must be a string or null, not %(type)s."), nullable=True)
+        if not value:
             return ""
         value = value.strip()
         if not value:
