@@ -3,6 +3,7 @@ public generation, even when the change happened while the page was being render
 
 from __future__ import annotations
 
+import os
 from unittest import mock
 
 import pytest
@@ -11,6 +12,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from common import pagecache
+from tests.support.workers import wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -117,3 +119,88 @@ def test_ttl_bounded_by_cache_kind(settings):
     assert on_shared == pagecache.SHARED_MAX_TTL
     assert on_local == pagecache.MAX_TTL
     assert short == 3
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The production cache (django-redis) on the Redis of REDIS_URL, emptied; the listener starts afresh."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis (REDIS_URL)")
+    settings.CACHES = {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url},
+        "tasks": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tasks"},
+    }
+    listener = pagecache._Listener()
+    with mock.patch.object(pagecache, "_listener", listener):
+        cache.clear()
+        yield listener
+        listener._close()
+        cache.clear()
+
+
+def test_on_redis_kept_page_is_answered_from_memory_and_a_bump_retires_it(redis_cache):
+    # Arrange: kept once
+    view = _View()
+    middleware = pagecache.PublicPageCacheMiddleware(view)
+    first = _get(middleware)
+
+    # Act: answered again, then a bump (as by another process: set in Redis, announced)
+    with mock.patch.object(pagecache, "cache", wraps=cache) as spy:
+        kept = _get(middleware)
+    pagecache.bump_public_generation()
+    fresh = wait_until(lambda: _get(middleware).content == b"page 2", timeout=10, interval=0.01)
+
+    # Assert
+    assert first.content == kept.content == b"page 1"
+    assert spy.method_calls == []  # no round trip at all
+    assert fresh
+    assert _get(middleware).content == b"page 2"
+    assert view.renders == 2
+
+
+def test_on_redis_page_rendered_during_a_bump_is_never_served(redis_cache):
+    # Arrange
+    bumped = []
+
+    def bump_once():
+        if not bumped:
+            bumped.append(True)
+            pagecache.bump_public_generation()
+
+    view = _View(during=bump_once)
+    middleware = pagecache.PublicPageCacheMiddleware(view)
+
+    # Act
+    during = _get(middleware)
+    after = _get(middleware)
+    kept = _get(middleware)
+
+    # Assert
+    assert [during.content, after.content, kept.content] == [b"page 1", b"page 2", b"page 2"]
+
+
+def test_on_redis_unreachable_listener_falls_back_without_waiting_each_request(settings):
+    # Arrange: nothing listens on port 1
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        },
+        "tasks": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tasks"},
+    }
+    listener = pagecache._Listener()
+    view = _View()
+    middleware = pagecache.PublicPageCacheMiddleware(view)
+
+    # Act
+    with (
+        mock.patch.object(pagecache, "_listener", listener),
+        mock.patch.object(listener, "_current", wraps=listener._current) as tried,
+    ):
+        answers = [_get(middleware).content for _ in range(3)]
+
+    # Assert: every page rendered (nothing kept, nothing stale), one attempt to listen, then the cache
+    assert answers == [b"page 1", b"page 2", b"page 3"]
+    assert tried.call_count == 1
