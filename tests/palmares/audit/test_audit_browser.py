@@ -75,7 +75,7 @@ def test_controller_draws_reads_the_evidence_checks_and_signs_off_and_sees_nothi
     audit = Audit.objects.get(edition=world.edition)
     first = audit.checks.order_by("position").select_related("result__entry").first()
     Appeal.objects.create(result=first.result, entry=first.result.entry, filed_by=member, reason="Jamais appelés")
-    organiser = factories.OrganiserFactory()
+    organiser = factories.OrganiserFactory(username="qualite", first_name="Claire", last_name="Dubois")
     result_exclude(result=first.result, user=organiser, reason="Doute sur la date")
     result_restore(result=first.result, user=organiser, reason="Date confirmée par l'agence")
 
@@ -114,6 +114,7 @@ def test_controller_draws_reads_the_evidence_checks_and_signs_off_and_sees_nothi
         assert heading in evidence
     assert "Jamais appelés" in evidence
     assert "Doute sur la date" in evidence and "Date confirmée par l'agence" in evidence
+    assert "Claire Dubois" in evidence  # who excluded and restored it
     assert first.fingerprint in evidence
     assert NOTE[:40] in checked
     assert "Signed off on" in signed
