@@ -8,21 +8,24 @@ language's slot: neither rebuilds the other.
 
 from __future__ import annotations
 
+import base64
 import gc
 import hashlib
 import json
+import mimetypes
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from election.models import Entry
+from election.models import Brand, Entry
 from palmares.models import ScorecardReport
 from palmares.portal.scorecard import scorecard_cached
 
@@ -34,10 +37,29 @@ QUEUED_SECONDS = 300
 RENDER_REPORT = "palmares.render_report"
 
 
+def brand_logo_name(card: dict[str, Any]) -> str:
+    """The stored file name of the card's brand's logo ("" without one): the report prints it (issue 19)."""
+    slug = card["entry"]["brand"]["slug"]
+    return Brand.objects.filter(slug=slug).values_list("logo", flat=True).first() or ""
+
+
+def logo_data_uri(name: str) -> str:
+    """An image file of the storage as a data URI (WeasyPrint then reads nothing from outside); "" if none."""
+    mime = mimetypes.guess_type(name)[0] if name else None
+    if not mime or not mime.startswith("image/"):
+        return ""
+    try:
+        with default_storage.open(name, "rb") as file:
+            data = file.read()
+    except OSError:
+        return ""
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
 def report_fingerprint(*, card: dict[str, Any], language: str) -> str:
-    """Everything the PDF shows, hashed: same data, same file."""
+    """Everything the PDF shows, hashed: same data, same file (the brand's logo included)."""
     payload = json.dumps(
-        {"layout": LAYOUT_VERSION, "language": language, "card": card},
+        {"layout": LAYOUT_VERSION, "language": language, "card": card, "logo": brand_logo_name(card)},
         cls=DjangoJSONEncoder,
         sort_keys=True,
         default=str,
@@ -51,6 +73,7 @@ def report_html(*, card: dict[str, Any], language: str) -> str:
             "palmares/portal/report.html",
             {
                 "card": card,
+                "logo": logo_data_uri(brand_logo_name(card)),
                 # The report summarises the tests (the portal lists them one by one): a table of 225
                 # rows would multiply the rendering time several times over.
                 "excluded": [t for t in card["tests"] if t["excluded"]],

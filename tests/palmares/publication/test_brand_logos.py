@@ -1,5 +1,6 @@
-"""Brand logos (issue 19): shown, when the brand has one, on the public edition, category and brand pages and
-on the portal home — a fixed box (width and height given: no layout shift), lazy loading, an alt text."""
+"""Brand logos (issue 19): shown, when the brand has one, on the public edition, category and brand pages,
+on the portal home and in the scorecard PDF — a fixed box (width and height given: no layout shift), lazy
+loading, an alt text."""
 
 import re
 
@@ -8,6 +9,8 @@ from django.core.files.base import ContentFile
 from django.test import Client
 
 from demo.services import logo_svg
+from palmares.portal.scorecard import scorecard_cached
+from palmares.portal.services import report_fingerprint, report_html
 from palmares.publication import services
 from tests.support.palmares import build_world, recompute
 from tests.support.world import small_world
@@ -86,3 +89,24 @@ def test_demo_logo_is_an_svg_of_the_brands_initials_escaped():
 
     assert svg.startswith("<svg") and ">AR</text>" in svg
     assert "&" not in svg.replace("&amp;", "")
+
+
+def test_scorecard_pdf_prints_the_brands_logo_and_is_redone_when_it_changes():
+    # Arrange
+    world = small_world()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.member_a)
+    path = f"/portal/scorecards/{world.a.pk}/report.pdf"
+    card = scorecard_cached(entry=world.a)
+    without = report_fingerprint(card=card, language="en")
+
+    # Act
+    _give_logo(world.a.brand)
+    html = report_html(card=card, language="en")
+    response = client.get(path)
+
+    # Assert: the logo inlined (WeasyPrint fetches nothing), the cached PDF's fingerprint changed with it
+    assert 'class="report-logo" src="data:image/svg+xml;base64,' in html
+    assert f'alt="Logo of {world.a.brand.name}"' in html
+    assert report_fingerprint(card=card, language="en") != without
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
