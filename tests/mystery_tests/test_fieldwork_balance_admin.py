@@ -14,12 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_admin_balance_page_lists_the_entries_that_break_the_plan(world, client, settings):
     # Arrange
     settings.LANGUAGE_CODE = "en"
-    world.edition.quota_email = world.edition.quota_web = world.edition.quota_chat = world.edition.quota_social = 0
-    world.edition.quota_phone = 4
-    world.edition.save()
-    entry = world.entries["banque-1"]
-    items = [result(entry, n, performed_at="2027-05-03T10:00:00+02:00", shopper="SH1") for n in range(1, 5)]
-    world.api_a.post(f"/api/v1/campaigns/{world.campaign_a.pk}/results/", items, format="json")
+    world.one_shopper_alone()
     client.force_login(factories.OrganiserFactory(username="org-balance", is_superuser=True))
 
     # Act

@@ -217,12 +217,7 @@ def test_agency_plan_page_of_another_agency_is_404(world, client):
 # -- the balance achieved (organisers) and the spread (brands) -------------------------------------------
 def test_campaign_balance_names_the_entry_one_shopper_did_alone(world):
     # Arrange: an edition whose phone quota is 4; banque-1's 4 tests by one shopper on one Monday morning
-    world.edition.quota_email = world.edition.quota_web = world.edition.quota_chat = world.edition.quota_social = 0
-    world.edition.quota_phone = 4
-    world.edition.save()
-    entry = world.entries["banque-1"]
-    items = [result(entry, n, performed_at="2027-05-03T10:00:00+02:00", shopper="SH1") for n in range(1, 5)]
-    world.api_a.post(f"/api/v1/campaigns/{world.campaign_a.pk}/results/", items, format="json")
+    entry = world.one_shopper_alone()
 
     # Act
     found = fieldwork.campaign_balance(world.campaign_a)

@@ -19,13 +19,8 @@ from tests.support.world import csv_bytes, iworld, row  # noqa: F401  (fixture)
 
 
 def _job(iworld, **fields) -> ImportJob:
-    return ImportJob.objects.create(
-        campaign=iworld.campaign_a,
-        uploaded_by=iworld.user_a,
-        file=SimpleUploadedFile("semaine.csv", csv_bytes([row(1), row(2)])),
-        original_name="semaine.csv",
-        format="csv",
-        **fields,
+    return iworld.import_job(
+        "semaine.csv", file=SimpleUploadedFile("semaine.csv", csv_bytes([row(1), row(2)])), **fields
     )
 
 

@@ -157,9 +157,7 @@ def test_import_detail_visible_to_its_agency_and_organisers_only(iworld, django_
 
 
 def test_import_detail_query_count_is_constant(iworld, django_assert_num_queries):
-    job = ImportJob.objects.create(
-        campaign=iworld.campaign_a, uploaded_by=iworld.user_a, original_name="a.csv", format="csv"
-    )
+    job = iworld.import_job()
     client = token_client(iworld.user_a)
     client.get(f"/api/v1/imports/{job.pk}/")  # warm the token
 

@@ -55,15 +55,7 @@ def test_browser_agency_uploads_file_and_reads_errors(live_server, browser, iwor
 
 
 def test_browser_import_page_follows_running_import_until_it_finishes(live_server, browser, iworld):
-    job = ImportJob.objects.create(
-        campaign=iworld.campaign_a,
-        uploaded_by=iworld.user_a,
-        original_name="semaine.csv",
-        format="csv",
-        status="running",
-        rows_total=4,
-        rows_done=1,
-    )
+    job = iworld.import_job("semaine.csv", status="running", rows_total=4, rows_done=1)
     page = _log_in(browser, live_server.url, "field-a")
     page.goto(f"{live_server.url}/agency/imports/{job.pk}/")
     assert page.locator("[data-status]").inner_text() == "Running"

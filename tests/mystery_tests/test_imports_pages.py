@@ -44,9 +44,7 @@ def test_agency_pages_send_anonymous_to_login(iworld):
 
 
 def test_agency_campaign_of_other_agency_is_404(iworld):
-    job = ImportJob.objects.create(
-        campaign=iworld.campaign_a, uploaded_by=iworld.user_a, original_name="a.csv", format="csv"
-    )
+    job = iworld.import_job()
     client_b = session_client(iworld.user_b)
 
     codes = [
@@ -128,15 +126,7 @@ def test_agency_upload_form_refuses_closed_campaign(iworld):
 
 
 def test_agency_import_page_polls_the_api_while_running(iworld):
-    job = ImportJob.objects.create(
-        campaign=iworld.campaign_a,
-        uploaded_by=iworld.user_a,
-        original_name="a.csv",
-        format="csv",
-        status="running",
-        rows_total=4000,
-        rows_done=1000,
-    )
+    job = iworld.import_job(status="running", rows_total=4000, rows_done=1000)
 
     page = session_client(iworld.user_a).get(f"/agency/imports/{job.pk}/")
 
@@ -164,9 +154,7 @@ def test_agency_home_query_count_is_constant(iworld, django_assert_num_queries, 
 @pytest.mark.parametrize("n", [1, 3])
 def test_agency_campaign_query_count_is_constant(iworld, django_assert_num_queries, n):
     for i in range(n):
-        ImportJob.objects.create(
-            campaign=iworld.campaign_a, uploaded_by=iworld.user_a, original_name=f"{i}.csv", format="csv"
-        )
+        iworld.import_job(f"{i}.csv")
     client = session_client(iworld.user_a)
 
     # session, user, membership with its agency, campaign, entries, tallies, imports, grid, the header's portal link
@@ -177,13 +165,8 @@ def test_agency_campaign_query_count_is_constant(iworld, django_assert_num_queri
 
 
 def test_agency_import_page_shows_first_500_errors_and_counts_the_rest(iworld):
-    job = ImportJob.objects.create(
-        campaign=iworld.campaign_a,
-        uploaded_by=iworld.user_a,
-        original_name="a.csv",
-        format="csv",
-        status="failed",
-        errors=[{"row": n, "column": "reached", "message": "bad"} for n in range(2, 602)],
+    job = iworld.import_job(
+        status="failed", errors=[{"row": n, "column": "reached", "message": "bad"} for n in range(2, 602)]
     )
 
     page = session_client(iworld.user_a).get(f"/agency/imports/{job.pk}/")

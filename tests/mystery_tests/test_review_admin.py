@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mystery_tests import review
-from mystery_tests.models import Criterion, ImportJob, TestResult
+from mystery_tests.models import Criterion, TestResult
 from tests.support import factories
 from tests.support.world import iworld, iworld_admin, json_item, upload_results  # noqa: F401  (fixtures)
 
@@ -49,9 +49,7 @@ def test_admin_results_changelist_query_count_is_constant(iworld, iworld_admin, 
         ),
         (
             "/admin/mystery_tests/importjob/",
-            lambda w, i: ImportJob.objects.create(
-                campaign=w.campaign_a, uploaded_by=w.user_a, original_name=f"{i}.csv", format="csv"
-            ),
+            lambda w, i: w.import_job(f"{i}.csv"),
         ),
         (
             "/admin/mystery_tests/criterion/",
@@ -215,11 +213,8 @@ def test_admin_criterion_of_frozen_edition_cannot_change(iworld, iworld_admin):
 
 
 def test_admin_import_job_page_shows_errors_and_file(iworld, iworld_admin):
-    job = ImportJob.objects.create(
-        campaign=iworld.campaign_a,
-        uploaded_by=iworld.user_a,
-        original_name="semaine.csv",
-        format="csv",
+    job = iworld.import_job(
+        "semaine.csv",
         status="failed",
         errors=[{"row": 3, "column": "reached", "message": "“bof” is not a yes/no value."}],
     )
@@ -235,9 +230,7 @@ def test_admin_import_job_page_shows_errors_and_file(iworld, iworld_admin):
 
 
 def test_admin_import_file_not_served_to_agency_user(iworld):
-    job = ImportJob.objects.create(
-        campaign=iworld.campaign_a, uploaded_by=iworld.user_a, original_name="a.csv", format="csv"
-    )
+    job = iworld.import_job()
     client = Client()
     client.force_login(iworld.user_a)
 

@@ -43,7 +43,7 @@ from django.utils import timezone
 from election.channels import CHANNELS
 from election.models import BrandMembership, Category, Edition, Entry
 from mystery_tests import services
-from mystery_tests.models import Agency, Campaign, Criterion, TestResult
+from mystery_tests.models import Agency, Campaign, Criterion, ImportJob, TestResult
 from mystery_tests.validation import test_score
 from scoring.selectors import rankings_for
 from scoring.services import recompute_categories
@@ -347,6 +347,27 @@ class AgencyWorld:
     @property
     def api_a(self):
         return self.client(self.user_a)
+
+    def one_shopper_alone(self) -> Entry:
+        """The edition's quota becomes phone 4 alone, and banque-1's 4 phone tests are uploaded as done by
+        one shopper (SH1) on one Monday morning (3 May 2027, 10:00): a line that breaks the plan."""
+        self.edition.quota_email = self.edition.quota_web = self.edition.quota_chat = self.edition.quota_social = 0
+        self.edition.quota_phone = 4
+        self.edition.save()
+        entry = self.entries["banque-1"]
+        items = [result(entry, n, performed_at="2027-05-03T10:00:00+02:00", shopper="SH1") for n in range(1, 5)]
+        self.api_a.post(f"/api/v1/campaigns/{self.campaign_a.pk}/results/", items, format="json")
+        return entry
+
+    def import_job(self, name: str = "a.csv", **fields) -> ImportJob:
+        """An import of file ``name`` (no content unless ``file`` is given) by agency A's user into its campaign."""
+        return ImportJob.objects.create(
+            campaign=self.campaign_a,
+            uploaded_by=self.user_a,
+            original_name=name,
+            format=name.rsplit(".", 1)[-1],
+            **fields,
+        )
 
 
 def agency_world(*, api: bool) -> AgencyWorld:
