@@ -9,22 +9,14 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.test import Client
 from django.utils import translation
 
 from mystery_tests import review
 from mystery_tests.models import Criterion, ResultEvent, TestResult
 from mystery_tests.selectors import criterion_labels
-from tests.support.imports import iworld, json_item, upload_results  # noqa: F401  (fixtures)
+from tests.support.world import iworld, iworld_admin, json_item, upload_results  # noqa: F401  (fixtures)
 
 CHANGELIST = "/admin/mystery_tests/testresult/"
-
-
-@pytest.fixture
-def organiser(iworld):
-    client = Client()
-    client.force_login(iworld.organiser)
-    return client
 
 
 def _listed(client, **params) -> list[str]:
@@ -39,7 +31,7 @@ def _text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_results_filter_by_score_band_keeps_only_that_band(iworld, organiser):
+def test_results_filter_by_score_band_keeps_only_that_band(iworld, iworld_admin):
     upload_results(
         iworld.campaign_a,
         json_item(1, scores={"greeting": 0, "courtesy": 0}),  # 0
@@ -47,12 +39,12 @@ def test_results_filter_by_score_band_keeps_only_that_band(iworld, organiser):
         json_item(3, scores={"greeting": 2, "courtesy": 2}),  # 20
     )
 
-    assert _listed(organiser, score_band="0-5") == ["J-00001"]
-    assert _listed(organiser, score_band="10-15") == []
-    assert _listed(organiser, score_band="15-20") == ["J-00002", "J-00003"]
+    assert _listed(iworld_admin, score_band="0-5") == ["J-00001"]
+    assert _listed(iworld_admin, score_band="10-15") == []
+    assert _listed(iworld_admin, score_band="15-20") == ["J-00002", "J-00003"]
 
 
-def test_results_filter_unreached_with_wait_finds_only_those(iworld, organiser):
+def test_results_filter_unreached_with_wait_finds_only_those(iworld, iworld_admin):
     upload_results(
         iworld.campaign_a,
         json_item(1, reached=False, wait_seconds=240, scores={}),
@@ -60,23 +52,23 @@ def test_results_filter_unreached_with_wait_finds_only_those(iworld, organiser):
         json_item(3, reached=True, wait_seconds=30),
     )
 
-    assert _listed(organiser, inconsistent="unreached-wait") == ["J-00001"]
+    assert _listed(iworld_admin, inconsistent="unreached-wait") == ["J-00001"]
 
 
-def test_results_list_is_titled_by_its_plural_name(iworld, organiser):
-    french = organiser.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="fr")
-    english = organiser.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="en")
+def test_results_list_is_titled_by_its_plural_name(iworld, iworld_admin):
+    french = iworld_admin.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="fr")
+    english = iworld_admin.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="en")
 
     # Not « Sélectionnez l'objet résultat de test à afficher »
     assert "<h1>Résultats de test</h1>" in french.text and "Sélectionnez" not in french.text
     assert "<h1>Test results</h1>" in english.text
 
 
-def test_restore_action_without_reason_shows_form_again_and_restores_nothing(iworld, organiser):
+def test_restore_action_without_reason_shows_form_again_and_restores_nothing(iworld, iworld_admin):
     results = upload_results(iworld.campaign_a, json_item(1), json_item(2))
     review.results_exclude(result_ids=[r.pk for r in results], user=iworld.organiser, reason="Lot suspect")
 
-    response = organiser.post(
+    response = iworld_admin.post(
         CHANGELIST,
         {"action": "restore_results", ACTION_CHECKBOX_NAME: [r.pk for r in results], "index": 0, "apply": "1"},
     )
@@ -86,15 +78,15 @@ def test_restore_action_without_reason_shows_form_again_and_restores_nothing(iwo
     assert TestResult.objects.filter(excluded=True).count() == 2
 
 
-def test_bulk_exclude_then_restore_is_in_both_histories(iworld, organiser):
+def test_bulk_exclude_then_restore_is_in_both_histories(iworld, iworld_admin):
     results = upload_results(iworld.campaign_a, json_item(1), json_item(2), json_item(3))
     ids = [r.pk for r in results[:2]]
 
-    organiser.post(
+    iworld_admin.post(
         CHANGELIST,
         {"action": "exclude_results", ACTION_CHECKBOX_NAME: ids, "index": 0, "apply": "1", "reason": "Hors scénario"},
     )
-    organiser.post(
+    iworld_admin.post(
         CHANGELIST,
         {"action": "restore_results", ACTION_CHECKBOX_NAME: ids, "index": 0, "apply": "1", "reason": "Vérifié"},
     )
@@ -110,11 +102,11 @@ def test_bulk_exclude_then_restore_is_in_both_histories(iworld, organiser):
         [(pk, "excluded", "Hors scénario", iworld.organiser.pk) for pk in ids]
         + [(pk, "restored", "Vérifié", iworld.organiser.pk) for pk in ids]
     )
-    history = organiser.get(f"/admin/mystery_tests/testresult/{ids[0]}/history/")
+    history = iworld_admin.get(f"/admin/mystery_tests/testresult/{ids[0]}/history/")
     assert history.status_code == 200 and len(history.context["action_list"]) == 2
 
 
-def test_result_page_in_french_shows_labels_rounded_scores_and_no_codes(iworld, organiser):
+def test_result_page_in_french_shows_labels_rounded_scores_and_no_codes(iworld, iworld_admin):
     (result,) = upload_results(
         iworld.campaign_a,
         json_item(1, wait_seconds=42.5, scores={"greeting": 2, "courtesy": 1, "answer_accuracy": 1}),
@@ -122,7 +114,7 @@ def test_result_page_in_french_shows_labels_rounded_scores_and_no_codes(iworld, 
     upload_results(iworld.campaign_a, json_item(1, wait_seconds=42.5, scores={"greeting": 2, "courtesy": 2}))
     review.result_exclude(result=result, user=iworld.organiser, reason="Doublon d'appel")
 
-    text = _text(organiser.get(f"{CHANGELIST}{result.pk}/change/", HTTP_ACCEPT_LANGUAGE="fr"))
+    text = _text(iworld_admin.get(f"{CHANGELIST}{result.pk}/change/", HTTP_ACCEPT_LANGUAGE="fr"))
 
     assert "Accueil" in text and "Courtoisie" in text  # criterion labels
     assert "Affichage du résultat de test" in text  # a title written whole, not « Affichage de résultat de test »
@@ -134,11 +126,11 @@ def test_result_page_in_french_shows_labels_rounded_scores_and_no_codes(iworld, 
     assert not re.search(r"\b\d+\.\d+\b", text)  # no decimal point in a number
 
 
-def test_result_page_in_english_has_no_french_words(iworld, organiser, settings):
+def test_result_page_in_english_has_no_french_words(iworld, iworld_admin, settings):
     settings.LANGUAGE_CODE = "fr"
     (result,) = upload_results(iworld.campaign_a, json_item(1, wait_seconds=42.5))
 
-    text = _text(organiser.get(f"{CHANGELIST}{result.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"))
+    text = _text(iworld_admin.get(f"{CHANGELIST}{result.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"))
 
     assert "Score /20: 15.00" in text
     assert "Waiting time (s): 42.50" in text
@@ -150,9 +142,9 @@ def test_result_page_in_english_has_no_french_words(iworld, organiser, settings)
 @pytest.mark.parametrize(
     ("language", "shown", "hidden"), [("fr", "Accueil", "Greeting"), ("en", "Greeting", "Accueil")]
 )
-def test_grid_changelist_names_criteria_in_the_readers_language(iworld, organiser, language, shown, hidden):
+def test_grid_changelist_names_criteria_in_the_readers_language(iworld, iworld_admin, language, shown, hidden):
     text = _text(
-        organiser.get(
+        iworld_admin.get(
             "/admin/mystery_tests/criterion/", {"edition__id__exact": iworld.edition.pk}, HTTP_ACCEPT_LANGUAGE=language
         )
     )
