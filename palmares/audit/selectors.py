@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from election.models import Edition
@@ -38,6 +39,30 @@ def auditor_name(edition: Edition) -> str:
 
 def audit_signed_off(*, edition: Edition) -> bool:
     return Audit.objects.filter(edition=edition, signed_off_at__isnull=False).exists()
+
+
+def audit_progress(*, edition: Edition) -> str:
+    """Where an edition's audit stands, for an organiser told that publication waits for it."""
+    if edition.auditor_id is None:
+        return _("No auditor is named yet: name one in the edition's form.")
+    audit = (
+        Audit.objects.filter(edition=edition)
+        .annotate(
+            drawn=Count("checks"),
+            checked=Count(
+                "checks",
+                filter=Q(checks__outcome__in=[AuditCheck.Outcome.VERIFIED, AuditCheck.Outcome.DISCREPANCY]),
+            ),
+        )
+        .first()
+    )
+    if audit is None:
+        return _("The auditor has not drawn the sample yet.")
+    return _("Sample drawn on %(date)s: %(checked)d of %(drawn)d drawn tests checked, not signed off yet.") % {
+        "date": date_format(audit.drawn_at.astimezone(zoneinfo.ZoneInfo(edition.time_zone)).date(), "DATE_FORMAT"),
+        "checked": audit.checked,
+        "drawn": audit.drawn,
+    }
 
 
 def audit_summary(*, edition: Edition) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from election.models import Edition
 from palmares.audit import changes as audit_changes
-from palmares.audit.selectors import audit_signed_off
+from palmares.audit.selectors import audit_progress, audit_signed_off
 from palmares.models import Audit, Publication
 from palmares.publication.provenance import counted_leaves, freeze_trees, provenance_of
 from palmares.publication.selectors import bump_public_generation, forget_live_publication
@@ -96,10 +96,10 @@ def edition_publish(*, edition: Edition, at: dt.datetime | None = None, user=Non
         if not locked.categories.exists():
             raise PublicationError(_("%(edition)s has no category to publish.") % {"edition": locked})
         if locked.audit_required and not audit_signed_off(edition=locked):
-            raise PublicationError(
-                _("%(edition)s requires an audit: it cannot be published until its auditor has signed the audit off.")
-                % {"edition": locked}
-            )
+            refusal = _(
+                "%(edition)s requires an audit: it cannot be published until its auditor has signed the audit off."
+            ) % {"edition": locked}
+            raise PublicationError(f"{refusal} {audit_progress(edition=locked)}")
         # Frozen first: from here no upload can slip in between the recompute and the snapshot.
         Edition.objects.filter(pk=locked.pk).update(frozen_at=now, published_at=goes_live_at, updated_at=now)
         _recompute_stale(edition=locked)

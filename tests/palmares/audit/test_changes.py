@@ -401,3 +401,39 @@ def test_the_audit_admin_keeps_the_earlier_draw_with_its_discrepancies(world, au
     assert NONCE in body and "tirage 2" in body
     assert "Date d&#x27;appel erronée" in body
     assert "Nothing changed: the audit covers the current tests." in body
+
+
+# -- where the audit stands, when publication waits for it ---------------------------------------------------
+def test_the_refusal_says_where_the_required_audit_stands(world, auditor):
+    # Arrange
+    world.edition.audit_required = True
+    world.edition.auditor = None
+    world.edition.save()
+    refusals = []
+
+    def refusal() -> str:
+        with translation.override("en"), pytest.raises(PublicationError) as refused:
+            edition_publish(edition=world.edition)
+        return str(refused.value)
+
+    # Act
+    refusals.append(refusal())
+    world.edition.auditor = auditor
+    world.edition.save()
+    refusals.append(refusal())
+    audit = drawn(world, auditor, nonce=NONCE)
+    check = audit.checks.select_related("result__agency").first()
+    services.audit_record_checks(
+        edition=world.edition,
+        user=auditor,
+        checks=[services.CheckInput(check.result.agency.slug, check.result.external_id, "verified", "")],
+    )
+    refusals.append(refusal())
+
+    # Assert
+    assert all("requires an audit" in text for text in refusals)
+    assert refusals[0].endswith("No auditor is named yet: name one in the edition's form.")
+    assert refusals[1].endswith("The auditor has not drawn the sample yet.")
+    assert "Sample drawn on " in refusals[2]
+    assert refusals[2].endswith(": 1 of 4 drawn tests checked, not signed off yet.")
+    assert not Publication.objects.exists()
