@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin import display
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +23,7 @@ def localised_model_form(text: str, by_language: str, verbose_name, max_length: 
     form needs the edition (a field ``edition``, which an inline fills with its parent, or the instance's)."""
     attrs: dict = {"localised_fields": (text, by_language), "__module__": __name__}
     for code, _name in settings.LANGUAGES:
-        label = format_lazy("{field} {language}", field=capfirst(verbose_name), language=IN_LANGUAGE.get(code, code))
+        label = _in_language(verbose_name, code)
         attrs[f"{by_language}_{code}"] = forms.CharField(
             label=label,
             required=False,
@@ -31,6 +32,24 @@ def localised_model_form(text: str, by_language: str, verbose_name, max_length: 
             widget=forms.TextInput(attrs={"aria-label": label}),
         )
     return type("LocalisedTextForm", (LocalisedTextFormMixin, forms.ModelForm), attrs)
+
+
+def _in_language(verbose_name, code: str):
+    return format_lazy("{field} {language}", field=capfirst(verbose_name), language=IN_LANGUAGE.get(code, code))
+
+
+def localised_read_only(by_language: str, verbose_name) -> type:
+    """A base for the admin (or inline) whose form is a localised_model_form: on a read-only page (a frozen
+    edition's) Django drops the form's declared fields and looks each one up on the admin, so this shows
+    « Nom en français » with its text (or the admin's empty value) instead of « Names fr » and None."""
+    attrs: dict = {"__module__": __name__}
+    for code, _name in settings.LANGUAGES:
+
+        def text_in(self, obj, code=code):
+            return (getattr(obj, by_language, None) or {}).get(code) or None
+
+        attrs[f"{by_language}_{code}"] = display(description=_in_language(verbose_name, code))(text_in)
+    return type("LocalisedReadOnly", (), attrs)
 
 
 class LocalisedTextFormMixin:

@@ -21,7 +21,7 @@ from common.admin import TitledAdmin
 
 from . import selectors, services
 from .channels import CHANNELS, Channel
-from .forms import CategoryChoiceField, CategoryForm, EntryStatusActionForm
+from .forms import CategoryChoiceField, CategoryForm, CategoryNamesReadOnly, EntryStatusActionForm
 from .models import SETTING_FIELDS, Brand, BrandMembership, Category, Edition, Entry
 
 # The organisers' administration carries the competition's name rather than Django's.
@@ -148,7 +148,7 @@ class EditionStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CategoryInline(NamedInputsMixin, admin.TabularInline):
+class CategoryInline(CategoryNamesReadOnly, NamedInputsMixin, admin.TabularInline):
     model = Category
     formset = NamedDeleteFormSet
     name_every_field = True
@@ -330,7 +330,7 @@ class EntryInline(NamedInputsMixin, admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(FrozenReadOnlyMixin, admin.ModelAdmin):
+class CategoryAdmin(CategoryNamesReadOnly, FrozenReadOnlyMixin, admin.ModelAdmin):
     titles = {"add": _("Add a category"), "change": _("Change the category"), "view": _("View the category")}
     list_display = ["name", "slug", "edition", "entries_link", "n_registered"]
     list_filter = ["edition"]

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import localised_model_form
+from common.forms import localised_model_form, localised_read_only
 
 from .models import Category
 
@@ -31,6 +31,10 @@ class EntryStatusActionForm(ActionForm):
         max_length=500,
         widget=forms.TextInput(attrs={"size": 40, "placeholder": _("Reason (kept with the entry)")}),
     )
+
+
+# The category's names by language on a frozen edition's read-only pages (a base of its admin and inline).
+CategoryNamesReadOnly = localised_read_only("names", _("name"))
 
 
 class CategoryForm(localised_model_form("name", "names", _("name"))):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.admin import ChosenFilter, ExtraPagesAdmin, ReadOnlyAdmin, TitledAdmin, page_link
 from common.display import format_score
-from common.forms import localised_model_form
+from common.forms import localised_model_form, localised_read_only
 from election.admin import EntryColumnsMixin, MembershipInline
 from election.channels import Channel
 from election.forms import category_label
@@ -196,7 +196,7 @@ GRID_FIELDS = ("edition", "channel", "code", "weight")
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(localised_read_only("labels", _("label")), admin.ModelAdmin):
     form = CriterionForm
     list_display = ["code", "label_display", "channel", "weight", "position", "edition"]
     list_filter = ["edition", "channel"]
