@@ -68,13 +68,21 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda c: c.slug.replace("-", " ").title())
 
 
-class BrandFactory(factory.django.DjangoModelFactory):
+class _NamedBySlugFactory(factory.django.DjangoModelFactory):
+    """A brand or an agency: found again by its slug, named after it unless a name is given."""
+
     class Meta:
-        model = Brand
+        abstract = True
         django_get_or_create = ("slug",)
 
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
+
+
+class BrandFactory(_NamedBySlugFactory):
+    class Meta:
+        model = Brand
+
     slug = factory.Sequence(lambda n: f"marque-{n}")
-    name = factory.LazyAttribute(lambda b: b.slug.replace("-", " ").title())
 
 
 class EntryFactory(factory.django.DjangoModelFactory):
@@ -93,13 +101,11 @@ class BrandMembershipFactory(factory.django.DjangoModelFactory):
     brand = factory.SubFactory(BrandFactory)
 
 
-class AgencyFactory(factory.django.DjangoModelFactory):
+class AgencyFactory(_NamedBySlugFactory):
     class Meta:
         model = Agency
-        django_get_or_create = ("slug",)
 
     slug = factory.Sequence(lambda n: f"agence-{n}")
-    name = factory.LazyAttribute(lambda a: a.slug.replace("-", " ").title())
 
 
 class AgencyMembershipFactory(factory.django.DjangoModelFactory):
