@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.admin.helpers import ActionForm
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import localised_model_form, localised_read_only
@@ -10,9 +11,10 @@ from .models import Category
 
 
 def category_label(category: Category) -> str:
-    """A category as an organiser picks it: its name and its edition's country and year
-    (« Banque en ligne — France 2027 »), since every edition has its own « Banque en ligne »."""
-    return f"{category.name} — {category.edition.country_name} {category.edition.year}"
+    """A category as an organiser picks it: its name in the reader's language and its edition's country
+    and year (« Banque en ligne — France 2027 »), since every edition has its own « Banque en ligne »."""
+    edition = category.edition
+    return f"{category.name_for(get_language())} — {edition.country_name} {edition.year}"
 
 
 class CategoryChoiceField(forms.ModelChoiceField):

@@ -519,3 +519,17 @@ def test_console_edition_decimal_settings_read_and_parse_in_the_readers_notation
         assert re.search(rf'name="{name}" value="{value}"', french.text), name
         assert re.search(rf'name="{name}" value="{value.replace(",", ".")}"', english.text), name
     assert parsed == [Decimal("12.5"), Decimal("0.8")]
+
+
+def test_console_entry_form_names_categories_in_the_readers_language(admin_client):
+    # Arrange
+    edition = factories.EditionFactory(year=2027)
+    factories.CategoryFactory(edition=edition, name="Banque en ligne", names={"en": "Online banking"})
+
+    # Act
+    english = admin_client.get(reverse("admin:election_entry_add"), HTTP_ACCEPT_LANGUAGE="en")
+    french = admin_client.get(reverse("admin:election_entry_add"), HTTP_ACCEPT_LANGUAGE="fr")
+
+    # Assert
+    assert category_options(english.text) == ["Online banking — France 2027"]
+    assert category_options(french.text) == ["Banque en ligne — France 2027"]
