@@ -13,7 +13,7 @@ from mystery_tests.grid import DEFAULT_GRID
 from mystery_tests.models import Campaign, TestResult
 from mystery_tests.services import results_upload
 from tests.support import factories
-from tests.support.world import result, world  # noqa: F401  (world is a fixture)
+from tests.support.world import result, result_as_stored, world  # noqa: F401  (world is a fixture)
 
 INFO_ACCURACY_EN = next(row[3] for row in DEFAULT_GRID["web"] if row[0] == "info_accuracy")
 
@@ -229,17 +229,8 @@ def test_results_list_item_has_upload_fields_id_score_excluded(world):
             {
                 "id": stored.pk,
                 "external_id": f"AG-{entry.pk}-000001",
-                "entry": entry.pk,
-                "channel": "phone",
                 "performed_at": "2027-05-12T08:31:00Z",
-                "reached": True,
-                "wait_seconds": 45.0,
-                "response_hours": None,
-                "scores": {"greeting": 2, "courtesy": 1, "answer_accuracy": 2},
-                "comment": "Conseillère aimable, réponse exacte.",
-                "shopper": "",
-                "scenario": "",
-                "score": 18.0,
+                **result_as_stored(entry),
                 "excluded": False,
             }
         ],

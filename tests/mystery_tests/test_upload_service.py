@@ -22,7 +22,7 @@ from mystery_tests.services import (
     test_score,
 )
 from mystery_tests.signals import inputs_changed
-from tests.support.world import result, world  # noqa: F401  (world is a fixture)
+from tests.support.world import result, result_as_stored, world  # noqa: F401  (world is a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -152,17 +152,8 @@ def test_results_upload_changed_content_replaces_and_keeps_history(world, organi
     assert event.user == world.user_a
     assert event.data == {
         "external_id": stored.external_id,
-        "entry": entry.pk,
-        "channel": "phone",
         "performed_at": "2027-05-12T08:31:00+00:00",
-        "reached": True,
-        "wait_seconds": 45.0,
-        "response_hours": None,
-        "scores": {"greeting": 2, "courtesy": 1, "answer_accuracy": 2},
-        "comment": "Conseillère aimable, réponse exacte.",
-        "shopper": "",
-        "scenario": "",
-        "score": 18.0,
+        **result_as_stored(entry),
         "version": 1,
     }
 

@@ -468,6 +468,23 @@ def result(entry: Entry, n: int = 1, **overrides) -> dict:
     return item
 
 
+def result_as_stored(entry: Entry) -> dict:
+    """What the platform keeps of ``result(entry)`` beside its identity and time: the wait as a float, no
+    shopper or scenario, the score."""
+    return {
+        "entry": entry.pk,
+        "channel": "phone",
+        "reached": True,
+        "wait_seconds": 45.0,
+        "response_hours": None,
+        "scores": {"greeting": 2, "courtesy": 1, "answer_accuracy": 2},
+        "comment": "Conseillère aimable, réponse exacte.",
+        "shopper": "",
+        "scenario": "",
+        "score": 18.0,
+    }
+
+
 def json_item(n: int, *, brand: str = "banque-1", **overrides) -> dict:
     """A valid phone result on ``brand`` in "banque", named by slugs (the iworld's brands)."""
     item = {
