@@ -71,6 +71,7 @@ def _measure(size: int) -> None:
     from django.db import transaction
     from django.test import Client
 
+    from bench.common import cold_render_row
     from palmares.certificates.services import certificate_render, certificates_issue
 
     results: list[dict] = []
@@ -123,15 +124,7 @@ def _measure(size: int) -> None:
                 "baseline": None,
                 "notes": "the render's own cost, independent of other load on the machine",
             },
-            {
-                "name": "certificate render, first in process (cold)",
-                "value": round(cold, 3),
-                "unit": "s",
-                "target": None,
-                "met": None,
-                "baseline": None,
-                "notes": "includes WeasyPrint import and font loading; a worker pays it once",
-            },
+            cold_render_row("certificate", cold),
             {
                 "name": f"certificate render, an edition's {size} PDFs (one worker, sequential)",
                 "value": round(edition_total, 2),

@@ -64,6 +64,7 @@ def _measure(size: int, *, quick: bool = False) -> None:
     from django.db import transaction
     from django.test import Client
 
+    from bench.common import cold_render_row
     from election.models import BrandMembership
     from palmares.portal import services as reports
     from palmares.portal.scorecard import scorecard_for
@@ -132,15 +133,7 @@ def _measure(size: int, *, quick: bool = False) -> None:
                 "baseline": None,
                 "notes": "reads the cached scorecard to check its fingerprint, then streams the stored file",
             },
-            {
-                "name": "scorecard PDF render, first in process (cold)",
-                "value": round(cold, 3),
-                "unit": "s",
-                "target": None,
-                "met": None,
-                "baseline": None,
-                "notes": "includes WeasyPrint import and font loading; a worker pays it once",
-            },
+            cold_render_row("scorecard PDF", cold),
         ]
         raise _Rollback(results)
 

@@ -281,3 +281,16 @@ def ratio_row(
         "baseline": floor_text,
         "notes": notes,
     }
+
+
+def cold_render_row(what: str, seconds: float) -> dict:
+    """The information row of a PDF's first render in a process (WeasyPrint's import and fonts)."""
+    return {
+        "name": f"{what} render, first in process (cold)",
+        "value": round(seconds, 3),
+        "unit": "s",
+        "target": None,
+        "met": None,
+        "baseline": None,
+        "notes": "includes WeasyPrint import and font loading; a worker pays it once",
+    }
