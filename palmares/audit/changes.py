@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from election.models import Edition
 from mystery_tests.models import TestResult
@@ -42,24 +42,30 @@ class TreeChange:
         local = self.since.astimezone(zoneinfo.ZoneInfo(self.time_zone))
         return date_format(local, "DATETIME_FORMAT")
 
+    def _said(self, unknown: str, counted: str) -> str:
+        """The change in words: ``unknown`` when no test's history names it (e.g. an entry withdrawn)."""
+        return (counted if self.tests else gettext(unknown)) % {"n": self.tests, "when": self.when}
+
     def since_draw_message(self) -> str:
         """ "3 tests changed since the draw on …" (for the auditor and the organisers)."""
-        if not self.tests:
-            return _("The counted tests changed since the draw on %(when)s.") % {"when": self.when}
-        return ngettext(
-            "%(n)d test changed since the draw on %(when)s.",
-            "%(n)d tests changed since the draw on %(when)s.",
-            self.tests,
-        ) % {"n": self.tests, "when": self.when}
+        return self._said(
+            gettext_noop("The counted tests changed since the draw on %(when)s."),
+            ngettext(
+                "%(n)d test changed since the draw on %(when)s.",
+                "%(n)d tests changed since the draw on %(when)s.",
+                self.tests,
+            ),
+        )
 
     def since_signoff_message(self) -> str:
-        if not self.tests:
-            return _("The counted tests changed since the audit was signed off on %(when)s.") % {"when": self.when}
-        return ngettext(
-            "%(n)d test changed since the audit was signed off on %(when)s.",
-            "%(n)d tests changed since the audit was signed off on %(when)s.",
-            self.tests,
-        ) % {"n": self.tests, "when": self.when}
+        return self._said(
+            gettext_noop("The counted tests changed since the audit was signed off on %(when)s."),
+            ngettext(
+                "%(n)d test changed since the audit was signed off on %(when)s.",
+                "%(n)d tests changed since the audit was signed off on %(when)s.",
+                self.tests,
+            ),
+        )
 
     def hashes_message(self) -> str:
         return _("tree hash covered by the audit %(covered)s, now %(current)s") % {

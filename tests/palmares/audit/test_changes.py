@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from election.models import Entry
 from mystery_tests.models import TestResult
 from mystery_tests.review import result_exclude, result_restore
 from palmares.audit import changes, services
@@ -77,6 +78,22 @@ def test_an_excluded_and_an_added_test_are_counted_as_changes_since_the_draw(wor
     assert change.current == changes.current_tree_hash(edition=world.edition)
     assert change.tests == 2
     assert message.startswith("2 tests changed since the draw on ")
+
+
+def test_a_withdrawn_entry_is_a_change_no_test_history_names(world, auditor):
+    # Arrange
+    audit = drawn(world, auditor, nonce=NONCE)
+    Entry.objects.filter(pk=world.entries["assurance"][2].pk).update(status=Entry.Status.WITHDRAWN)
+
+    # Act
+    change = changes.since_draw(audit)
+    with translation.override("en"):
+        message = change.since_draw_message()
+
+    # Assert
+    assert change.changed
+    assert change.tests == 0
+    assert message.startswith("The counted tests changed since the draw on ")
 
 
 def test_an_exclusion_then_its_restore_is_no_change(world, auditor, organiser):
