@@ -8,7 +8,7 @@ import pytest
 
 from election.models import BrandMembership
 from tests.support import factories
-from tests.support.browser import ARTIFACTS, new_page
+from tests.support.browser import ARTIFACTS, log_in, new_page
 from tests.support.factories import PASSWORD
 from tests.support.world import season
 
@@ -20,17 +20,16 @@ def browser_page(browser):
     return new_page(browser)
 
 
+def _member(entry, username: str) -> None:
+    BrandMembership.objects.create(user=factories.UserFactory(username=username), brand=entry.brand)
+
+
 def test_browser_member_logs_in_reads_scorecard_and_downloads_pdf(live_server, browser_page):
     edition, category, entries = season(year=2041, published=True)
-    member = factories.UserFactory(username="directrice-azur")
-    BrandMembership.objects.create(user=member, brand=entries[0].brand)
+    _member(entries[0], "directrice-azur")
     page = browser_page
 
-    page.goto(f"{live_server.url}/portal/")
-    page.fill("input[name=username]", "directrice-azur")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].button")
-    page.wait_for_url(f"{live_server.url}/portal/")
+    log_in(page, live_server.url, "directrice-azur", next_url="/portal/")
     page.screenshot(path=str(ARTIFACTS / "portal-home.png"), full_page=True)
     page.click(f"a[href='/portal/scorecards/{entries[0].pk}/']")
     page.wait_for_selector("[data-testid=overall]")
@@ -51,8 +50,7 @@ def test_browser_member_logs_in_reads_scorecard_and_downloads_pdf(live_server, b
 
 def test_browser_other_brand_scorecard_is_not_found(live_server, browser_page):
     edition, category, entries = season(year=2042, entries=3)
-    member = factories.UserFactory(username="directeur-horizon")
-    BrandMembership.objects.create(user=member, brand=entries[1].brand)
+    _member(entries[1], "directeur-horizon")
     page = browser_page
 
     page.goto(f"{live_server.url}/accounts/login/")
