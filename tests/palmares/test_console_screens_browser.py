@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 
 from demo import services as demo
 from election.models import Edition
-from mystery_tests.models import Campaign
+from mystery_tests.models import Campaign, TestResult
+from palmares.models import Appeal
 from scoring.models import CategoryRanking
 from tests.palmares.test_console_language import MODELS
 from tests.support.browser import chromium, shot
@@ -28,7 +29,11 @@ PAGE_WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 @pytest.fixture
 def season():
-    demo.seed(scale=0.1, say=lambda _text: None)
+    ids = demo.seed(scale=0.1, say=lambda _text: None)["editions"]
+    # An open appeal on the open season: its page shows what accepting it would change (a wide table).
+    result = TestResult.objects.filter(campaign__edition_id=ids[2027], excluded=False).order_by("pk").first()
+    member = get_user_model().objects.get(username=demo.BRAND_MEMBER["username"])
+    Appeal.objects.create(result=result, entry=result.entry, filed_by=member, reason="Appel hors horaires")
     return get_user_model().objects.get(username=demo.ORGANISER["username"])
 
 
