@@ -37,6 +37,15 @@ def auditor_name(edition: Edition) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _signer_name(audit: Audit) -> str:
+    """Who signed the audit off, by the edition's public name for its auditor while that is still the signer
+    (an organiser may name another auditor afterwards: the palmarès names who signed, not the newcomer)."""
+    signer = audit.signed_off_by
+    if signer is None or signer.pk == audit.edition.auditor_id:
+        return auditor_name(audit.edition)
+    return signer.get_full_name() or signer.get_username()
+
+
 def audit_signed_off(*, edition: Edition) -> bool:
     return Audit.objects.filter(edition=edition, signed_off_at__isnull=False).exists()
 
@@ -70,7 +79,7 @@ def audit_summary(*, edition: Edition) -> dict[str, Any] | None:
     "discrepancies"}`` once signed off, else None."""
     audit = (
         Audit.objects.filter(edition=edition, signed_off_at__isnull=False)
-        .select_related("edition__auditor")
+        .select_related("edition__auditor", "signed_off_by")
         .annotate(
             sampled=Count("checks"),
             verified=Count("checks", filter=Q(checks__outcome=AuditCheck.Outcome.VERIFIED)),
@@ -81,7 +90,7 @@ def audit_summary(*, edition: Edition) -> dict[str, Any] | None:
     if audit is None:
         return None
     return {
-        "auditor": auditor_name(audit.edition),
+        "auditor": _signer_name(audit),
         "signed_at": audit.signed_off_at.astimezone(dt.UTC).isoformat(),
         "sampled": audit.sampled,
         "verified": audit.verified,

@@ -454,3 +454,19 @@ def test_the_refusal_says_where_the_required_audit_stands(world, auditor):
     assert "Sample drawn on " in refusals[2]
     assert refusals[2].endswith(": 1 of 4 drawn tests checked, not signed off yet.")
     assert not Publication.objects.exists()
+
+
+def test_the_palmares_names_who_signed_even_if_another_auditor_is_named_afterwards(world, auditor):
+    # Arrange
+    signed(world, auditor)
+    auditor.first_name, auditor.last_name = "Jeanne", "Martin"
+    auditor.save()
+    world.edition.auditor = factories.UserFactory(username="remplacant")
+    world.edition.auditor_name = "Maître Paul Remplaçant"
+    world.edition.save()
+
+    # Act
+    publication = edition_publish(edition=world.edition)
+
+    # Assert
+    assert publication.snapshot["palmares"]["audit"]["auditor"] == "Jeanne Martin"
