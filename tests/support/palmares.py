@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from election.models import Brand, Category, Edition, Entry
 from mystery_tests.models import Agency, Campaign, TestResult
+from palmares.publication.services import edition_publish
 from scoring.services import recompute_edition
 from tests.support import factories
 
@@ -109,6 +110,14 @@ def build_world(
 
 def recompute(world: PalmaresWorld) -> None:
     recompute_edition(edition=world.edition)
+
+
+def published_world(**options) -> PalmaresWorld:
+    """``build_world(**options)``, its rankings computed and the edition published now."""
+    world = build_world(**options)
+    recompute(world)
+    edition_publish(edition=world.edition)
+    return world
 
 
 # A one-category edition, for query-count tests that build several editions.

@@ -13,7 +13,7 @@ from palmares.publication import services
 from scoring.models import EntryScore
 from tests.conftest import token_client
 from tests.support import factories
-from tests.support.palmares import NON_LAUREATE_SCORES, build_world, displayed, recompute
+from tests.support.palmares import NON_LAUREATE_SCORES, build_world, displayed, published_world, recompute
 
 pytestmark = pytest.mark.django_db
 
@@ -222,9 +222,7 @@ def test_brand_page_titles_only_for_laureates(world):
 def test_home_lists_latest_per_country_and_past_editions(db):
     # Arrange
     for year in (2030, 2031):
-        w = build_world(year=year)
-        recompute(w)
-        services.edition_publish(edition=w.edition)
+        published_world(year=year)
     ma = build_world(year=2031, country="MA")
     recompute(ma)
     services.edition_publish(edition=ma.edition)
@@ -352,58 +350,51 @@ THREE = {
 }
 
 
+def _cached_after_first_visit(client, url: str, queries: int, django_assert_num_queries) -> None:
+    """The page answers 200 with ``queries`` queries, then again with none (from the cache)."""
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get(url).status_code == 200
+
+
 @pytest.mark.parametrize("scores", [ONE, THREE], ids=["1 category", "3 categories"])
 @pytest.mark.parametrize(
     ("url", "logos"), [(EDITION, 1), ("/palmares/fr/2031/banque/", 1), ("/palmares/fr/2031/methodology/", 0)]
 )
 def test_edition_pages_query_count_uncached_then_cached(db, django_assert_num_queries, scores, url, logos):
     # Arrange
-    w = build_world(scores=scores)
-    recompute(w)
-    services.edition_publish(edition=w.edition)
+    published_world(scores=scores)
     cache.clear()
     client = Client()
 
     # Act / Assert: the current-publication pointer, then the snapshot (and the laureates' logos, issue 19);
     # nothing once cached
-    with django_assert_num_queries(2 + logos):
-        assert client.get(url).status_code == 200
-    with django_assert_num_queries(0):
-        assert client.get(url).status_code == 200
+    _cached_after_first_visit(client, url, 2 + logos, django_assert_num_queries)
 
 
 @pytest.mark.parametrize("editions", [1, 3])
 def test_home_query_count(db, django_assert_num_queries, editions):
     # Arrange
     for year in range(2031, 2031 + editions):
-        w = build_world(year=year, scores=ONE)
-        recompute(w)
-        services.edition_publish(edition=w.edition)
+        published_world(year=year, scores=ONE)
     client = Client()
 
     # Act / Assert: the live editions and the next scheduled go-live, then nothing (issue 21: the home's
     # list is held until a publication, an unpublication, a revocation or a scheduled go-live)
-    with django_assert_num_queries(2):
-        assert client.get("/palmares/").status_code == 200
-    with django_assert_num_queries(0):
-        assert client.get("/palmares/").status_code == 200
+    _cached_after_first_visit(client, "/palmares/", 2, django_assert_num_queries)
 
 
 @pytest.mark.parametrize("editions", [1, 3])
 def test_brand_page_and_sitemap_query_count(db, django_assert_num_queries, editions):
     # Arrange
     for year in range(2031, 2031 + editions):
-        w = build_world(year=year, scores=ONE)
-        recompute(w)
-        services.edition_publish(edition=w.edition)
+        published_world(year=year, scores=ONE)
     client = Client()
 
     # Act / Assert: the brand's titles, the next scheduled go-live (how long the page may be kept) and its logo
     # (issue 19), then nothing (issue 21)
-    with django_assert_num_queries(3):
-        assert client.get(BRAND_PAGE).status_code == 200
-    with django_assert_num_queries(0):
-        assert client.get(BRAND_PAGE).status_code == 200
+    _cached_after_first_visit(client, BRAND_PAGE, 3, django_assert_num_queries)
     with django_assert_num_queries(1):
         assert client.get("/sitemap.xml").status_code == 200
 
@@ -411,9 +402,7 @@ def test_brand_page_and_sitemap_query_count(db, django_assert_num_queries, editi
 @pytest.mark.parametrize("scores", [ONE, THREE], ids=["1 category", "3 categories"])
 def test_api_palmares_query_count(db, django_assert_num_queries, scores):
     # Arrange
-    w = build_world(scores=scores)
-    recompute(w)
-    services.edition_publish(edition=w.edition)
+    w = published_world(scores=scores)
 
     # Act / Assert
     with django_assert_num_queries(1):
