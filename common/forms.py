@@ -41,12 +41,12 @@ def _in_language(verbose_name, code: str):
 def localised_read_only(by_language: str, verbose_name) -> type:
     """A base for the admin (or inline) whose form is a localised_model_form: on a read-only page (a frozen
     edition's) Django drops the form's declared fields and looks each one up on the admin, so this shows
-    « Nom en français » with its text (or the admin's empty value) instead of « Names fr » and None."""
+    « Nom en français » with its text (or the admin's empty value, « - ») instead of « Names fr » and None."""
     attrs: dict = {"__module__": __name__}
     for code, _name in settings.LANGUAGES:
 
         def text_in(self, obj, code=code):
-            return (getattr(obj, by_language, None) or {}).get(code) or None
+            return (getattr(obj, by_language, None) or {}).get(code) or self.get_empty_value_display()
 
         attrs[f"{by_language}_{code}"] = display(description=_in_language(verbose_name, code))(text_in)
     return type("LocalisedReadOnly", (), attrs)

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def frozen_category():
     edition = factories.EditionFactory(frozen_at=timezone.now())
+    factories.CategoryFactory(edition=edition, name="Assurance auto")  # no English name: the empty value
     return factories.CategoryFactory(edition=edition, name="Banque en ligne", names={"en": "Online banking"})
 
 
@@ -30,7 +31,7 @@ def test_frozen_category_names_read_in_each_language(organiser_client, frozen_ca
     # Assert
     assert "Nom en français" in html and "Nom en anglais" in html
     assert "Online banking" in html
-    assert "Names fr" not in html and "Names en" not in html
+    assert "Names fr" not in html and "Names en" not in html and "None" not in html
 
 
 def test_frozen_criterion_labels_read_in_each_language(organiser_client):
