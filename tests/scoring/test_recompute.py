@@ -37,37 +37,29 @@ def _stale(cat):
     return CategoryRanking.objects.get(category=cat).stale
 
 
-def test_recompute_failure_keeps_old_rankings(ranked_category, monkeypatch, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("target", "name", "message"),
+    [(engine, "compute", "engine exploded"), (EntryScore.objects, "bulk_create", "disk full")],
+    ids=["while-computing", "while-storing"],
+)
+def test_recompute_failure_keeps_old_rankings(
+    ranked_category, monkeypatch, django_capture_on_commit_callbacks, target, name, message
+):
     cat = ranked_category
     before = _overalls(cat)
     add_tests(cat.entries.get(brand__slug="c"), "phone", [20.0, 20.0])
     with django_capture_on_commit_callbacks(execute=False):
         mark_inputs_changed(category_ids=[cat.id])
-    monkeypatch.setattr(engine, "compute", mock.Mock(side_effect=RuntimeError("engine exploded")))
+    monkeypatch.setattr(target, name, mock.Mock(side_effect=RuntimeError(message)))
 
     report = recompute_categories(category_ids=[cat.id])
 
+    # While storing, the delete of the old rows happened inside the same transaction: it is rolled back too.
     assert report.failed == [cat.id]
     assert _overalls(cat) == before
     ranking = CategoryRanking.objects.get(category=cat)
-    assert "RuntimeError: engine exploded" in ranking.last_error
+    assert f"RuntimeError: {message}" in ranking.last_error
     assert ranking.stale is True
-
-
-def test_recompute_failure_while_storing_rolls_back(ranked_category, monkeypatch, django_capture_on_commit_callbacks):
-    cat = ranked_category
-    before = _overalls(cat)
-    add_tests(cat.entries.get(brand__slug="c"), "phone", [20.0, 20.0])
-    with django_capture_on_commit_callbacks(execute=False):
-        mark_inputs_changed(category_ids=[cat.id])
-    monkeypatch.setattr(EntryScore.objects, "bulk_create", mock.Mock(side_effect=RuntimeError("disk full")))
-
-    report = recompute_categories(category_ids=[cat.id])
-
-    # The delete of the old rows happened inside the same transaction: it is rolled back too.
-    assert report.failed == [cat.id]
-    assert _overalls(cat) == before
-    assert _stale(cat) is True
 
 
 def test_recompute_after_failure_clears_last_error(ranked_category, monkeypatch):
