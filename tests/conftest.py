@@ -5,6 +5,7 @@ import os
 import pytest
 from django.core.cache import caches
 from django.test import Client
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -70,6 +71,14 @@ def edition(db):
 def organiser(db):
     # In the Organisers group (common.permissions) and superuser for the admin's model permissions.
     return factories.OrganiserFactory(username="organiser", is_superuser=True)
+
+
+@pytest.fixture
+def in_english():
+    """Messages in their source language (French is the platform's default), so that tests read them as
+    written in the code; a module opts in with ``pytestmark = pytest.mark.usefixtures("in_english")``."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.admin import helpers
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from election.models import Edition
 from mystery_tests import imports, review
@@ -17,13 +17,9 @@ from mystery_tests.models import Campaign, ImportJob, TestResult
 from mystery_tests.services import ResultsInvalid, results_upload
 from tests.support.world import csv_bytes, result, row, world  # noqa: F401  (world is a fixture)
 
+pytestmark = pytest.mark.usefixtures("in_english")
+
 QUOTA = 3
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from election.models import Edition
 from mystery_tests.models import Campaign, Criterion, ResultEvent, TestResult
@@ -24,12 +24,7 @@ from mystery_tests.services import (
 from mystery_tests.signals import inputs_changed
 from tests.support.world import result, result_as_stored, world  # noqa: F401  (world is a fixture)
 
-
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages in their source language (French is the platform's default)."""
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from mystery_tests.models import ResultEvent
 from palmares.appeals import services as appeals
@@ -30,12 +30,7 @@ from scoring.models import EntryScore
 from tests.support import factories
 from tests.support.appeals import PDF_BYTES, PNG_BYTES, build_world
 
-
-@pytest.fixture(autouse=True)
-def _english():
-    # The messages are asserted as written in the code (the French catalogue translates them).
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def _file(world, **kwargs) -> Appeal:

@@ -29,11 +29,7 @@ from tests.support.appeals import build_world
 from tests.support.workers import needs_services, wait_until
 from tests.support.world import result, world  # noqa: F401  (world is a fixture)
 
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def _freeze(edition: Edition) -> None:

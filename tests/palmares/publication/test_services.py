@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from election.models import Edition
 from mystery_tests import services as upload_services
@@ -20,13 +20,7 @@ from tests.conftest import token_client
 from tests.support import factories
 from tests.support.palmares import LAUREATE_SCORE, add_results, build_world, recompute
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 def _upload_item(world, entry, external_id="LATE-1"):
