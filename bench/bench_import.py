@@ -184,10 +184,10 @@ PROFILED = {
     "fingerprints (§12)": [("services.py", "_fingerprint")],
     "staging rows as CSV": [("writers.py", "_stage_row")],
     "every SQL statement (stored keys, quotas, staging COPY, insert, history)": [
-        ("{method 'copy_expert'", ""),
-        ("{method 'execute'", ""),
+        ("<method 'copy_expert'", ""),
+        ("<method 'execute'", ""),
     ],
-    "commit": [("{method 'commit'", "")],
+    "commit": [("<method 'commit'", "")],
 }
 
 

@@ -250,15 +250,13 @@ def sorted_errors(errors: Iterable[dict], column_order: list[str]) -> ErrorList:
 class SeenKeys:
     """The external ids of the earlier chunks of a file, to name a key repeated across chunks.
 
-    Held as sorted 64-bit hashes beside their rows (12 bytes a row, not a set of strings): a million
-    rows cost 12 MiB. Two different keys share a hash with odds of about n² / 2⁶⁵ (3 in 100 million
-    for a million rows): such a file would be refused naming both rows as repeats."""
+    Held per chunk as sorted 64-bit hashes beside their rows (12 bytes a row, never a set of strings,
+    and never re-sorted as one array: a million rows cost 12 MiB and no transient copies). Two different
+    keys share a hash with odds of about n² / 2⁶⁵ (3 in 100 million for a million rows): such a file
+    would be refused naming both rows as repeats."""
 
     def __init__(self) -> None:
-        import numpy as np  # noqa: PLC0415 -- heavy: loaded when a file is read, not when Django starts
-
-        self._hashes = np.empty(0, dtype=np.int64)
-        self._rows = np.empty(0, dtype=np.int32)
+        self._chunks: list[tuple] = []  # (sorted hashes, their rows) per earlier chunk
 
     @staticmethod
     def _hash(key: str) -> int:
@@ -269,25 +267,24 @@ class SeenKeys:
         remembers this chunk's keys (repeats inside the chunk are the service's to name)."""
         import numpy as np  # noqa: PLC0415 -- heavy: loaded when a file is read, not when Django starts
 
+        if not items:
+            return items, item_rows
         hashes = np.fromiter((self._hash(item["external_id"]) for item in items), dtype=np.int64, count=len(items))
+        earlier: dict[int, int] = {}  # item position → the earlier row holding its key
+        for seen, rows in self._chunks:
+            at = np.searchsorted(seen, hashes).clip(max=len(seen) - 1)
+            for i in (seen[at] == hashes).nonzero()[0].tolist():
+                earlier.setdefault(i, int(rows[at[i]]))
         kept_items, kept_rows = items, item_rows
-        if len(self._hashes) and len(hashes):
-            at = np.searchsorted(self._hashes, hashes).clip(max=len(self._hashes) - 1)
-            repeated = (self._hashes[at] == hashes).nonzero()[0].tolist()
-            if repeated:
-                for i in repeated:
-                    key, row = items[i]["external_id"], item_rows[i]
-                    errors.append(
-                        cell_error(row, "external_id", duplicate_message(key, [int(self._rows[at[i]]), row], rows=True))
-                    )
-                errors.faulty_rows += len(repeated)
-                dropped = set(repeated)
-                kept_items = [item for i, item in enumerate(items) if i not in dropped]
-                kept_rows = [row for i, row in enumerate(item_rows) if i not in dropped]
-        merged = np.concatenate([self._hashes, hashes])
-        order = np.argsort(merged, kind="stable")
-        self._hashes = merged[order]
-        self._rows = np.concatenate([self._rows, np.asarray(item_rows, dtype=np.int32)])[order]
+        if earlier:
+            for i, row in sorted(earlier.items()):
+                message = duplicate_message(items[i]["external_id"], [row, item_rows[i]], rows=True)
+                errors.append(cell_error(item_rows[i], "external_id", message))
+            errors.faulty_rows += len(earlier)
+            kept_items = [item for i, item in enumerate(items) if i not in earlier]
+            kept_rows = [row for i, row in enumerate(item_rows) if i not in earlier]
+        order = np.argsort(hashes, kind="stable")
+        self._chunks.append((hashes[order], np.asarray(item_rows, dtype=np.int32)[order]))
         return kept_items, kept_rows
 
 
