@@ -293,6 +293,16 @@ def run(size: str = "full") -> list[dict]:
             + f"; {profile}"
         ),
     )
+    if speed["met"] is False:
+        speed["notes"] += (
+            f"; misses by {speed['ratio'] / TARGET_RATIO:.1f}×: COPY only appends text rows, the import also "
+            "converts every cell, validates every row against the rule book in Python, reads the stored keys "
+            "and the quotas, computes each result's §12 fingerprint and writes its history event (the profile "
+            "in these notes and below the table splits it). Tried: streaming (memory, not speed), set-based "
+            "writes through a staging COPY, fewer per-cell dispatches; what remains is the per-row Python of "
+            "validation and fingerprints, "
+            "which only a rewrite of those checks as column operations (numpy) would remove"
+        )
     # bench/run.py prints a row's "section" after the table: the profile of the slowest path.
     speed["section"] = f"### Profile of the import (the slowest path)\n\n```\n{profile_text.strip()}\n```"
     rows = [speed]
