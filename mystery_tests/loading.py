@@ -43,7 +43,8 @@ TOP_KEYS = {"country", "year", "name", "time_zone", "settings", "grid"} | {
 }
 SETTING_KEYS = {"threshold", "min_entrants", "completion", "quota", "weight", *FIELDWORK_FIELDS}
 ITEM_KEYS = {
-    "categories": ({"slug", "name"}, {"slug", "name"}),
+    # A category's name in the edition's language and/or its names by language (issue 19); one is required.
+    "categories": ({"slug", "name", "names"}, {"slug"}),
     "brands": ({"slug", "name"}, {"slug", "name"}),
     "agencies": ({"slug", "name"}, {"slug", "name"}),
     "entries": ({"brand", "category", "status"}, {"brand", "category"}),
@@ -294,13 +295,14 @@ def _check_grid(c: _Checker, data: dict, edition: Edition | None) -> dict[str, l
     return result
 
 
-def _check_labels(c: _Checker, row: dict, path: str) -> dict[str, str] | None:
-    """``labels``: {"fr": …, "en": …}, one or both, each a non-empty text."""
-    labels = row["labels"]
+def _check_labels(c: _Checker, row: dict, path: str, key: str = "labels") -> dict[str, str] | None:
+    """``labels`` (a criterion's) or ``names`` (a category's): {"fr": …, "en": …}, one or both, each a
+    non-empty text."""
+    labels = row[key]
     languages = {code for code, _name in django_settings.LANGUAGES}
-    if not c.keys(labels, f"{path}.labels", languages, set()):
+    if not c.keys(labels, f"{path}.{key}", languages, set()):
         return None
-    clean = {lang: c.text(labels, lang, f"{path}.labels.{lang}") for lang in sorted(languages & set(labels))}
+    clean = {lang: c.text(labels, lang, f"{path}.{key}.{lang}") for lang in sorted(languages & set(labels))}
     return None if None in clean.values() else clean
 
 
@@ -317,7 +319,7 @@ def _grid_labels(label: str | None, labels: dict | None, language: str, default:
     return {"label": label, "labels": labels}
 
 
-def _check_items(c: _Checker, data: dict, kind: str, label: str) -> list[dict]:
+def _check_items(c: _Checker, data: dict, kind: str, label: str, language: str = "fr") -> list[dict]:
     items = []
     seen: dict = {}
     allowed, required = ITEM_KEYS[kind]
@@ -326,10 +328,28 @@ def _check_items(c: _Checker, data: dict, kind: str, label: str) -> list[dict]:
         if not c.keys(item, path, allowed, required):
             continue
         slug = c.slug(item, "slug", f"{path}.slug")
-        name = c.text(item, "name", f"{path}.name")
-        if slug is not None and c.unique(slug, f"{path}.slug", seen, label) and name is not None:
-            items.append({"slug": slug, "name": name})
+        if "names" in allowed:
+            named = _item_names(c, item, path, language) or {}
+        else:
+            named = {"name": c.text(item, "name", f"{path}.name")}
+        if slug is not None and c.unique(slug, f"{path}.slug", seen, label) and named.get("name") is not None:
+            items.append({"slug": slug, **named})
     return items
+
+
+def _item_names(c: _Checker, item: dict, path: str, language: str) -> dict | None:
+    """A category's ``name`` (the edition's language; it wins) and/or ``names`` by language (one is required):
+    ``{"name"}`` or ``{"name", "names"}``, None when invalid."""
+    name = c.text(item, "name", f"{path}.name") if "name" in item else None
+    names = _check_labels(c, item, path, "names") if "names" in item else None
+    if ("name" in item and name is None) or ("names" in item and names is None):
+        return None
+    if names is None:  # the name alone: the names already given in other languages stay (Category.save)
+        return {"name": name} if name is not None else c.error(f"{path}.name", _("This key is required."))
+    if name is not None:
+        names[language] = name
+    name = names.get(language) or next(iter(names.values()))
+    return {"name": name, "names": {language: name, **names}}
 
 
 def _keyed_items(c: _Checker, data: dict, kind: str) -> Iterator[tuple[str, dict]]:
@@ -455,7 +475,8 @@ def _validate(data: Any) -> _Plan:
         raise EditionFileInvalid(c.errors)
     edition, edition_changed, settings_changed = _check_edition(c, data)
     grid = _check_grid(c, data, edition)
-    categories = _check_items(c, data, "categories", _("category slug"))
+    language = edition.language if edition is not None else "fr"
+    categories = _check_items(c, data, "categories", _("category slug"), language)
     brands = _check_items(c, data, "brands", _("brand slug"))
     agencies = _check_items(c, data, "agencies", _("agency slug"))
     entries = _check_entries(c, data, edition, categories, brands)
@@ -533,7 +554,9 @@ def _write(plan: _Plan) -> dict:
     categories = {c.slug: c for c in Category.objects.filter(edition=edition)}
     for item in plan.categories:
         categories[item["slug"]], _w = _upsert(
-            Category, {"edition": edition, "slug": item["slug"]}, {"name": item["name"]}
+            Category,
+            {"edition": edition, "slug": item["slug"]},
+            {k: item[k] for k in ("name", "names") if k in item},
         )
     brands = {}
     for item in plan.brands:

@@ -96,7 +96,7 @@ def campaign_entries(campaign: Campaign) -> list[dict]:
         {
             "id": entry.pk,
             "brand": {"slug": entry.brand.slug, "name": entry.brand.name},
-            "category": {"slug": category.slug, "name": category.name},
+            "category": {"slug": category.slug, "name": category.name, "names": category.names},
         }
         for category in campaign.categories.all()
         for entry in category.registered_entries
@@ -111,7 +111,8 @@ def results_for(*, campaign: Campaign) -> QuerySet[TestResult]:
 
 def campaign_progress(*, campaign: Campaign, agency: Agency | None = None) -> list[dict]:
     """One row per registered entry of the campaign and channel of the edition:
-    ``{"entry", "brand": {"slug", "name"}, "category": {"slug", "name"}, "channel", "quota", "received", "counted"}``.
+    ``{"entry", "brand": {"slug", "name"}, "category": {"slug", "name", "names"}, "channel", "quota", "received",
+    "counted"}``.
 
     ``received`` counts stored results, ``counted`` those not excluded (METHODOLOGY §5). With ``agency``
     only that agency's results count; without, every agency's results for those entries (the quota is
@@ -136,7 +137,7 @@ def campaign_progress(*, campaign: Campaign, agency: Agency | None = None) -> li
     rows = []
     for entry in entries:
         brand = {"slug": entry.brand.slug, "name": entry.brand.name}
-        category = {"slug": entry.category.slug, "name": entry.category.name}
+        category = {"slug": entry.category.slug, "name": entry.category.name, "names": entry.category.names}
         for channel in edition.channels:
             tally = tallies.get((entry.pk, channel), {})
             rows.append(

@@ -104,6 +104,7 @@ def _card_key(entry: Entry) -> str:
         edition.is_published,
         edition.results_released,
         translation.get_language(),
+        entry.category.reader_name,
         sorted(
             set(
                 BrandMembership.objects.filter(user__brand_memberships__brand_id=entry.brand_id).values_list(
@@ -187,7 +188,8 @@ def scorecard_for(*, entry: Entry) -> dict[str, Any]:
             "id": entry.pk,
             "status": entry.status,
             "brand": {"slug": entry.brand.slug, "name": entry.brand.name},
-            "category": {"slug": entry.category.slug, "name": entry.category.name},
+            # The reader's language (the card is cached per language), else the edition's (issue 19).
+            "category": {"slug": entry.category.slug, "name": entry.category.reader_name},
             "edition": _edition_dict(edition),
         },
         "published": published,
