@@ -49,6 +49,16 @@ class ExtraPagesAdmin:
         return own + super().get_urls()
 
 
+def count_column(attribute: str, description):
+    """A list column showing a count the queryset annotates as ``attribute``, sortable by it."""
+
+    @admin.display(description=description, ordering=attribute)
+    def column(self, obj) -> int:
+        return getattr(obj, attribute)
+
+    return column
+
+
 def page_link(obj, url_name: str, label, *args) -> str:
     """A link to one of the admin's own pages about a saved ``obj`` (``args`` of its URL, else its pk);
     a dash while ``obj`` is being added."""

@@ -17,7 +17,7 @@ from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from common.admin import TitledAdmin
+from common.admin import TitledAdmin, count_column
 
 from . import selectors, services
 from .channels import CHANNELS, Channel
@@ -364,9 +364,7 @@ class CategoryAdmin(CategoryNamesReadOnly, FrozenReadOnlyMixin, admin.ModelAdmin
     def entries_link(self, obj: Category) -> str:
         return _changelist_link("entry", f"category__id__exact={obj.pk}", obj.n_entries)
 
-    @admin.display(description=_("registered"), ordering="n_registered")
-    def n_registered(self, obj: Category) -> int:
-        return obj.n_registered
+    n_registered = count_column("n_registered", _("registered"))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Entry:
@@ -427,9 +425,7 @@ class BrandAdmin(admin.ModelAdmin):
     def entries_link(self, obj: Brand) -> str:
         return _changelist_link("entry", f"brand__id__exact={obj.pk}", obj.n_entries)
 
-    @admin.display(description=_("members"), ordering="n_members")
-    def n_members(self, obj: Brand) -> int:
-        return obj.n_members
+    n_members = count_column("n_members", _("members"))
 
 
 @admin.register(Entry)

@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import ChosenFilter, ExtraPagesAdmin, ReadOnlyAdmin, TitledAdmin, page_link
+from common.admin import ChosenFilter, ExtraPagesAdmin, ReadOnlyAdmin, TitledAdmin, count_column, page_link
 from common.display import format_score
 from common.forms import localised_model_form, localised_read_only
 from election.admin import EntryColumnsMixin, MembershipInline
@@ -58,9 +58,7 @@ class AgencyAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description=_("members"), ordering="n_members_count")
-    def n_members(self, obj: Agency) -> int:
-        return obj.n_members_count
+    n_members = count_column("n_members_count", _("members"))
 
     @admin.display(description=_("campaigns"), ordering="n_campaigns_count")
     def n_campaigns(self, obj: Agency) -> str:

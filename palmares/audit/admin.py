@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin, count_column
 from common.permissions import is_organiser
 from palmares.audit import changes
 from palmares.models import Audit, AuditCheck
@@ -124,13 +124,8 @@ class AuditAdmin(OrganisersReadOnly, admin.ModelAdmin):
             rows,
         )
 
-    @admin.display(description=_("drawn tests"), ordering="n_sampled")
-    def sampled(self, obj: Audit) -> int:
-        return obj.n_sampled
-
-    @admin.display(description=_("verified"), ordering="n_verified")
-    def verified(self, obj: Audit) -> int:
-        return obj.n_verified
+    sampled = count_column("n_sampled", _("drawn tests"))
+    verified = count_column("n_verified", _("verified"))
 
     @admin.display(description=_("discrepancies"), ordering="n_discrepancies")
     def discrepancies(self, obj: Audit) -> str:
