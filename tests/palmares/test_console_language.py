@@ -61,7 +61,8 @@ def _words(html: str) -> str:
     return re.sub(r"\s+", " ", html)
 
 
-def _pages() -> list[str]:
+def admin_pages() -> list[str]:
+    """The admin's home, and the list and the last object's change page of every model in MODELS."""
     pages = ["/admin/"]
     for path, model in MODELS.items():
         pages.append(f"/admin/{path}/")
@@ -73,7 +74,7 @@ def _pages() -> list[str]:
 
 def _problems(client: Client, language: str, patterns: list[str]) -> dict[str, list[str]]:
     found = {}
-    for url in _pages():
+    for url in admin_pages():
         response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 200, url
         text = _words(response.content.decode())

@@ -16,7 +16,7 @@ from election.models import Edition
 from mystery_tests.models import Campaign, TestResult
 from palmares.models import Appeal
 from scoring.models import CategoryRanking
-from tests.palmares.test_console_language import MODELS
+from tests.palmares.test_console_language import admin_pages
 from tests.support.browser import chromium, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,12 +38,7 @@ def season():
 
 
 def _paths() -> list[str]:
-    paths = ["/admin/"]
-    for path, model in MODELS.items():
-        paths.append(f"/admin/{path}/")
-        obj = model.objects.order_by("-pk").first()
-        if obj is not None:
-            paths.append(f"/admin/{path}/{obj.pk}/change/")
+    paths = admin_pages()
     # The custom pages an organiser works in all season (they overflowed: progress by 149 px).
     edition = Edition.objects.filter(frozen_at__isnull=True).order_by("-year").first()
     campaign = Campaign.objects.filter(edition=edition).order_by("pk").first()
