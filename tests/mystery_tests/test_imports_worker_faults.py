@@ -31,7 +31,7 @@ from django.db.models import F
 from mystery_tests import imports
 from mystery_tests.models import ImportJob, TestResult
 from mystery_tests.services import agency_api_token
-from tests.support.workers import RedisServer, gunicorn, process_env, services_only, wait_until, worker
+from tests.support.workers import gunicorn, private_redis, services_only, wait_until, worker
 from tests.support.world import HEADER, csv_bytes, iworld, row  # noqa: F401  (fixture)
 
 pytestmark = [*services_only, pytest.mark.django_db(transaction=True)]
@@ -79,22 +79,17 @@ def _send_args(broker: str, task: str, args: list) -> None:
 def test_worker_survives_a_poison_xlsx_and_runs_the_next_import(iworld, tmp_path):
     # Arrange
     token, _created = agency_api_token(agency=iworld.agency_a)
-    redis = RedisServer()
-    redis.start()
-    env = process_env(REDIS_URL=redis.url)
-    try:
-        with (
-            gunicorn(env=env, log=tmp_path / "server.log") as base,
-            worker(env=env, log=tmp_path / "worker.log") as process,
-        ):
-            # Act
-            poison = _upload(base, token, iworld.campaign_a.pk, "poison.xlsx", _sparse_workbook())
-            failed = wait_until(lambda: _status(poison.json()["id"]) == "failed", timeout=120)
-            good = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(1), row(2)]))
-            succeeded = wait_until(lambda: _status(good.json()["id"]) == "succeeded", timeout=120)
-            alive = process.poll() is None
-    finally:
-        redis.stop()
+    with (
+        private_redis() as (redis, env),
+        gunicorn(env=env, log=tmp_path / "server.log") as base,
+        worker(env=env, log=tmp_path / "worker.log") as process,
+    ):
+        # Act
+        poison = _upload(base, token, iworld.campaign_a.pk, "poison.xlsx", _sparse_workbook())
+        failed = wait_until(lambda: _status(poison.json()["id"]) == "failed", timeout=120)
+        good = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(1), row(2)]))
+        succeeded = wait_until(lambda: _status(good.json()["id"]) == "succeeded", timeout=120)
+        alive = process.poll() is None
 
     # Assert
     assert (poison.status_code, good.status_code) == (202, 202)
@@ -110,11 +105,8 @@ def test_worker_killed_during_an_import_the_sweep_fails_the_job(iworld, tmp_path
     settings.IMPORT_HEARTBEAT_SECONDS, settings.IMPORT_HEARTBEAT_STALE = 1, 3
     token, _created = agency_api_token(agency=iworld.agency_a)
     marker = tmp_path / "reading"
-    redis = RedisServer()
-    redis.start()
-    env = process_env(REDIS_URL=redis.url, IMPORT_HEARTBEAT_SECONDS="1")
-    slow_env = {**env, "IMPORT_SLOW_MARKER": str(marker), "IMPORT_SLOW_SECONDS": "120"}
-    try:
+    with private_redis(IMPORT_HEARTBEAT_SECONDS="1") as (redis, env):
+        slow_env = {**env, "IMPORT_SLOW_MARKER": str(marker), "IMPORT_SLOW_SECONDS": "120"}
         with gunicorn(env=env, log=tmp_path / "server.log") as base:
             with worker(app="tests.support.slow_import_worker_app", env=slow_env, log=tmp_path / "slow.log") as slow:
                 # Act
@@ -138,8 +130,6 @@ def test_worker_killed_during_an_import_the_sweep_fails_the_job(iworld, tmp_path
                 _send_args(redis.url, "mystery_tests.run_import", [job_id, "en"])
                 after = _upload(base, token, iworld.campaign_a.pk, "semaine.csv", csv_bytes([row(2)]))
                 next_ran = wait_until(lambda: _status(after.json()["id"]) == "succeeded", timeout=120)
-    finally:
-        redis.stop()
 
     # Assert
     job = ImportJob.objects.get(pk=job_id)
@@ -169,11 +159,8 @@ def test_worker_database_connection_lost_during_the_write_fails_the_job(iworld, 
     # Arrange
     token, _created = agency_api_token(agency=iworld.agency_a)
     marker = tmp_path / "writing"
-    redis = RedisServer()
-    redis.start()
-    env = process_env(REDIS_URL=redis.url)
-    slow_env = {**env, "IMPORT_SLOW_MARKER": str(marker), "IMPORT_SLOW_SECONDS": "3", "IMPORT_SLOW_AT": "write"}
-    try:
+    with private_redis() as (redis, env):
+        slow_env = {**env, "IMPORT_SLOW_MARKER": str(marker), "IMPORT_SLOW_SECONDS": "3", "IMPORT_SLOW_AT": "write"}
         with (
             gunicorn(env=env, log=tmp_path / "server.log") as base,
             worker(app="tests.support.slow_import_worker_app", env=slow_env, log=tmp_path / "slow.log") as process,
@@ -184,8 +171,6 @@ def test_worker_database_connection_lost_during_the_write_fails_the_job(iworld, 
             terminated = _terminate_other_backends()
             ended = wait_until(lambda: _status(response.json()["id"]) in ("succeeded", "failed"), timeout=120)
             alive = process.poll() is None
-    finally:
-        redis.stop()
 
     # Assert
     job = ImportJob.objects.get(pk=response.json()["id"])
@@ -203,11 +188,8 @@ def test_worker_database_connection_lost_during_the_write_fails_the_job(iworld, 
 def test_upload_with_redis_down_answers_202_and_the_sweep_runs_the_import(iworld, tmp_path):
     # Arrange
     token, _created = agency_api_token(agency=iworld.agency_a)
-    redis = RedisServer()
-    redis.start()
-    env = process_env(REDIS_URL=redis.url, LOG_LEVEL="INFO")
-    server_log = tmp_path / "server.log"
-    try:
+    with private_redis(LOG_LEVEL="INFO") as (redis, env):
+        server_log = tmp_path / "server.log"
         with gunicorn(env=env, log=server_log) as base:
             redis.stop()
             # Act
@@ -220,8 +202,6 @@ def test_upload_with_redis_down_answers_202_and_the_sweep_runs_the_import(iworld
         with worker(env=env, log=tmp_path / "worker.log"):
             _send(redis.url, "mystery_tests.sweep_imports")  # the beat's periodic tick
             succeeded = wait_until(lambda: _status(job_id) == "succeeded", timeout=120)
-    finally:
-        redis.stop()
 
     # Assert
     assert (response.status_code, response.json()["status"]) == (202, "pending")

@@ -37,7 +37,7 @@ from scoring.models import CategoryRanking, EntryScore
 from scoring.selectors import preview_edition, rankings_for
 from tests.conftest import upload_counts
 from tests.support import factories
-from tests.support.workers import RedisServer, free_port, gunicorn, needs_services, process_env, wait_until, worker
+from tests.support.workers import free_port, gunicorn, needs_services, private_redis, wait_until, worker
 
 
 @dataclass
@@ -230,12 +230,9 @@ def test_worker_killed_while_storing_a_recompute_leaves_the_old_ranking_whole(tm
     counts = results_upload(campaign=campaign, items=_items(world, "A", shift=1))
     marker = tmp_path / "storing"
     # A Redis of the test's own: no other worker on the machine can take the task meant to be killed.
-    redis = RedisServer()
-    redis.start()
-    env = process_env(REDIS_URL=redis.url)
-    slow_env = {**env, "HARDENING_SLOW_MARKER": str(marker), "HARDENING_SLOW_SECONDS": "120"}
-    ids = sorted([world.banque.pk, world.assurance.pk])
-    try:
+    with private_redis() as (redis, env):
+        slow_env = {**env, "HARDENING_SLOW_MARKER": str(marker), "HARDENING_SLOW_SECONDS": "120"}
+        ids = sorted([world.banque.pk, world.assurance.pk])
         with worker(app="tests.support.slow_worker_app", env=slow_env, log=tmp_path / "slow.log") as slow:
             _send(redis.url, "scoring.recompute_categories", category_ids=ids)  # what the upload queues
             reached = wait_until(marker.exists, timeout=120)
@@ -250,8 +247,6 @@ def test_worker_killed_while_storing_a_recompute_leaves_the_old_ranking_whole(tm
             # the broker's visibility timeout, and the task had already cleared its pending keys.
             _send(redis.url, "scoring.sweep_stale")
             fresh = wait_until(lambda: _all_fresh(world.edition), timeout=120)
-    finally:
-        redis.stop()
 
     assert upload_counts(counts) == {"created": 0, "updated": len(_items(world, "A")), "unchanged": 0}
     assert reached, (tmp_path / "slow.log").read_text()
@@ -271,11 +266,8 @@ def test_worker_killed_while_storing_a_recompute_leaves_the_old_ranking_whole(tm
 def test_upload_while_redis_is_down_commits_and_the_sweep_catches_up(tmp_path):
     world = _world()
     payload = _items(world, "A")
-    redis = RedisServer()
-    redis.start()
-    env = process_env(REDIS_URL=redis.url, LOG_LEVEL="INFO")
-    server_log = tmp_path / "server.log"
-    try:
+    with private_redis(LOG_LEVEL="INFO") as (redis, env):
+        server_log = tmp_path / "server.log"
         with gunicorn(env=env, log=server_log) as base:
             redis.stop()
             status, body = _post(base, world.tokens["agence-a"], world.campaigns["agence-a"], payload)
@@ -284,8 +276,6 @@ def test_upload_while_redis_is_down_commits_and_the_sweep_catches_up(tmp_path):
         with worker(env=env, log=tmp_path / "worker.log"):
             _send(redis.url, "scoring.sweep_stale")  # the beat's periodic tick
             fresh = wait_until(lambda: _all_fresh(world.edition), timeout=120)
-    finally:
-        redis.stop()
 
     assert (status, upload_counts(body)) == (200, {"created": len(payload), "updated": 0, "unchanged": 0})
     assert TestResult.objects.count() == len(payload)

@@ -207,3 +207,15 @@ class RedisServer:
                 return s.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+
+@contextlib.contextmanager
+def private_redis(**env: str) -> Iterator[tuple[RedisServer, dict[str, str]]]:
+    """A redis-server of the test's own, started, with the child processes' environment pointing at it (and
+    ``env``); stopped at the end. The test may stop and start it meanwhile."""
+    redis = RedisServer()
+    redis.start()
+    try:
+        yield redis, process_env(REDIS_URL=redis.url, **env)
+    finally:
+        redis.stop()
