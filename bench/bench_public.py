@@ -67,8 +67,6 @@ SIZES = {
 def prepare(categories: int, entries: int, country: str = "FR", year: int = YEAR) -> str:
     """Create and publish an edition unless it is already there, with its certificates (rows only, their
     PDFs are not what this measures); print its path and a certificate's verification path."""
-    import datetime as dt
-    import random
 
     import django
 
@@ -79,10 +77,9 @@ def prepare(categories: int, entries: int, country: str = "FR", year: int = YEAR
 
     call_command("migrate", interactive=False, verbosity=0)
 
-    from election.models import Brand, Category, Edition, Entry
-    from mystery_tests.models import Agency, Campaign, TestResult
+    from election.models import Edition, Entry
     from palmares.certificates import services as certificates
-    from palmares.models import Certificate, Publication
+    from palmares.models import Certificate
     from palmares.publication import services
     from palmares.publication.signals import edition_published
 
@@ -91,13 +88,37 @@ def prepare(categories: int, entries: int, country: str = "FR", year: int = YEAR
         return f"/palmares/{country.lower()}/{year}/ /verify/{code}/"
 
     edition = Edition.objects.filter(country=country, year=year).first()
-    if edition and Certificate.objects.filter(publication__edition=edition, publication__is_current=True).exists():
+    # Made by an earlier run (its publication maybe withdrawn by --history off): kept as it is.
+    if edition and Certificate.objects.filter(publication__edition=edition).exists():
         return paths()
-    if edition:
-        Publication.objects.filter(edition=edition).delete()
-        edition.delete()
     # Certificates' PDFs are not what this benchmark measures.
     edition_published.disconnect(dispatch_uid="certificates_on_published")
+    if edition is None:
+        edition = _make_edition(categories, entries, country, year)
+    publication = services.edition_publish(edition=edition)
+    certificates.certificates_queue_render = lambda **kwargs: 0  # rows only: no PDF rendered
+    certificates.certificates_issue(publication=publication)
+    if not Certificate.objects.filter(publication=publication).exists():
+        # The light rows may leave the palmarès without a laureate: a certificate for the page to verify.
+        Certificate.objects.create(
+            publication=publication,
+            entry=Entry.objects.filter(category__edition=edition).order_by("pk").first(),
+            code=certificates.new_code(),
+            overall=15.0,
+            issued_at=publication.goes_live_at,
+            valid_until=certificates.one_year_after(publication.goes_live_at),
+        )
+    return paths()
+
+
+def _make_edition(categories: int, entries: int, country: str, year: int):
+    """The edition, its categories, entries and light results (not yet published)."""
+    import datetime as dt
+    import random
+
+    from election.models import Brand, Category, Edition, Entry
+    from mystery_tests.models import Agency, Campaign, TestResult
+
     quota = {"phone": 14, "email": 5, "web": 0, "chat": 0, "social": 0}
     edition = Edition.objects.create(
         country=country,
@@ -141,20 +162,7 @@ def prepare(categories: int, entries: int, country: str = "FR", year: int = YEAR
                         )
                     )
     TestResult.objects.bulk_create(results, batch_size=5000)
-    publication = services.edition_publish(edition=edition)
-    certificates.certificates_queue_render = lambda **kwargs: 0  # rows only: no PDF rendered
-    certificates.certificates_issue(publication=publication)
-    if not Certificate.objects.filter(publication=publication).exists():
-        # The light rows may leave the palmarès without a laureate: a certificate for the page to verify.
-        Certificate.objects.create(
-            publication=publication,
-            entry=Entry.objects.filter(category__edition=edition).order_by("pk").first(),
-            code=certificates.new_code(),
-            overall=15.0,
-            issued_at=publication.goes_live_at,
-            valid_until=certificates.one_year_after(publication.goes_live_at),
-        )
-    return paths()
+    return edition
 
 
 def show_history(shown: bool, countries: int, years: int) -> int:
