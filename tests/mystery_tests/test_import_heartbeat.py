@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from mystery_tests import imports, tasks
 from mystery_tests.models import ImportJob, TestResult, UploadReceipt
+from tests.mystery_tests.test_imports_robustness import sweep_fails_only
 from tests.support.workers import wait_until
 from tests.support.world import csv_bytes, iworld, row  # noqa: F401  (fixture)
 
@@ -32,15 +33,8 @@ def test_sweep_fails_a_running_job_whose_heartbeat_stopped_long_before_the_time_
     dead = _job(iworld, status="running", started_at=started, heartbeat_at=silent)
     alive = _job(iworld, status="running", started_at=started, heartbeat_at=now)
 
-    # Act
-    report = imports.sweep_stale_imports(now=now)
-
-    # Assert
-    dead.refresh_from_db()
-    alive.refresh_from_db()
-    assert report == {"queued": [], "failed": [dead.pk]}
-    assert (dead.status, alive.status) == ("failed", "running")
-    assert "stopped before finishing" in dead.errors[0]["message"]
+    # Act / Assert
+    sweep_fails_only(dead, alive, now=now)
 
 
 def test_sweep_fails_a_running_job_that_never_beat_once_silent_for_the_stale_period(iworld, settings):

@@ -354,6 +354,18 @@ def test_import_sweep_leaves_recent_and_queued_pending_jobs_alone(iworld):
     assert fresh.pk != queued.pk
 
 
+def sweep_fails_only(dead: ImportJob, alive: ImportJob, *, now) -> None:
+    """The stale-import sweep at ``now`` fails ``dead`` (stopped before finishing), leaves ``alive`` running and
+    queues nothing."""
+    report = imports.sweep_stale_imports(now=now)
+
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert report == {"queued": [], "failed": [dead.pk]}
+    assert (dead.status, alive.status) == ("failed", "running")
+    assert "stopped before finishing" in dead.errors[0]["message"]
+
+
 def test_import_sweep_fails_a_running_job_whose_worker_died(iworld, settings):
     # Arrange: started longer ago than the task's time limit and the margin (a kill -9 of the worker)
     now = timezone.now()
@@ -365,15 +377,8 @@ def test_import_sweep_fails_a_running_job_whose_worker_died(iworld, settings):
         campaign=iworld.campaign_a, original_name="b.csv", format="csv", status="running", started_at=now
     )
 
-    # Act
-    report = imports.sweep_stale_imports(now=now)
-
-    # Assert
-    dead.refresh_from_db()
-    alive.refresh_from_db()
-    assert report == {"queued": [], "failed": [dead.pk]}
-    assert (dead.status, alive.status) == ("failed", "running")
-    assert "stopped before finishing" in dead.errors[0]["message"]
+    # Act / Assert
+    sweep_fails_only(dead, alive, now=now)
     assert dead.finished_at is not None
 
 
