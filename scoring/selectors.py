@@ -156,6 +156,7 @@ def _preview(
             "id": c.id,
             "slug": c.slug,
             "name": c.name,
+            "names": c.names,
             "contested": summaries[c.id]["contested"],
             "awarded": summaries[c.id]["awarded"],
             "lead": summaries[c.id]["lead"],
