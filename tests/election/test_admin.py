@@ -1,13 +1,12 @@
 """The organiser admin of election: every page renders, lists cost a fixed number of queries, actions work."""
 
-import json
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from election.models import Edition, Entry
 from tests.support import factories
+from tests.support.admin_forms import category_form_data, edition_form_data, edition_with_category_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -139,37 +138,6 @@ def test_admin_edition_state_filter_finds_published(organiser_client):
     assert f'href="/palmares/fr/{published.year}/"' in response.text
 
 
-def edition_form_data(edition: Edition, **changes) -> dict:
-    fields = [
-        "name",
-        "country",
-        "year",
-        "language",
-        "time_zone",
-        "threshold",
-        "min_entrants",
-        "completion",
-        *[f"quota_{c}" for c in ("phone", "email", "web", "chat", "social")],
-    ]
-    data = {f: getattr(edition, f) for f in fields}
-    data.update(
-        {
-            "tests_start_on": edition.tests_start_on.isoformat(),
-            "tests_end_on": edition.tests_end_on.isoformat(),
-            # The fieldwork settings (issue 20) as the admin's JSON fields hold them.
-            "slots": json.dumps(edition.slots),
-            "scenarios": json.dumps(edition.scenarios),
-            "max_shopper_share": edition.max_shopper_share,
-            "categories-TOTAL_FORMS": "0",
-            "categories-INITIAL_FORMS": "0",
-            "categories-MIN_NUM_FORMS": "0",
-            "categories-MAX_NUM_FORMS": "1000",
-        }
-    )
-    data.update(changes)
-    return {k: ("" if v is None else v) for k, v in data.items()}
-
-
 def test_admin_frozen_edition_settings_change_is_refused(organiser_client):
     # Arrange: a frozen edition's change form is read-only (issue 18), so a forged POST is forbidden.
     edition = factories.EditionFactory(frozen_at=timezone.now())
@@ -187,14 +155,7 @@ def test_admin_frozen_edition_settings_change_is_refused(organiser_client):
 def test_admin_edition_add_with_inline_categories(organiser_client):
     # Arrange
     edition = factories.EditionFactory.build(year=2045)
-    data = edition_form_data(edition)
-    data.update(
-        {
-            "categories-TOTAL_FORMS": "1",
-            "categories-0-name": "Banque en ligne",
-            "categories-0-slug": "banque-en-ligne",
-        }
-    )
+    data = edition_with_category_form_data(edition, name="Banque en ligne", slug="banque-en-ligne")
 
     # Act
     response = organiser_client.post(reverse("admin:election_edition_add"), data)
@@ -264,19 +225,15 @@ def test_admin_category_inline_adds_an_entry(organiser_client):
     # Arrange
     category = factories.CategoryFactory()
     brand = factories.BrandFactory()
-    data = {
-        "edition": category.edition_id,
-        "name": category.name,
-        "slug": category.slug,
-        "description": "",
-        "entries-TOTAL_FORMS": "1",
-        "entries-INITIAL_FORMS": "0",
-        "entries-MIN_NUM_FORMS": "0",
-        "entries-MAX_NUM_FORMS": "1000",
-        "entries-0-brand": brand.pk,
-        "entries-0-status": "registered",
-        "entries-0-status_reason": "",
-    }
+    data = category_form_data(
+        category,
+        **{
+            "entries-TOTAL_FORMS": "1",
+            "entries-0-brand": brand.pk,
+            "entries-0-status": "registered",
+            "entries-0-status_reason": "",
+        },
+    )
 
     # Act
     response = organiser_client.post(reverse("admin:election_category_change", args=[category.pk]), data)

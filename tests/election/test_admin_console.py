@@ -15,6 +15,7 @@ from palmares.models import Appeal
 from palmares.publication.dashboard import season_dashboard
 from tests.support import factories
 from tests.support import world as world
+from tests.support.admin_forms import category_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -139,16 +140,7 @@ def test_console_open_edition_bulk_delete_still_works(admin_client):
 def test_console_category_added_to_a_frozen_edition_is_refused(admin_client):
     # Arrange
     edition = published_edition()
-    data = {
-        "edition": edition.pk,
-        "name": "Assurance",
-        "slug": "assurance",
-        "description": "",
-        "entries-TOTAL_FORMS": "0",
-        "entries-INITIAL_FORMS": "0",
-        "entries-MIN_NUM_FORMS": "0",
-        "entries-MAX_NUM_FORMS": "1000",
-    }
+    data = category_form_data(Category(edition=edition, name="Assurance", slug="assurance"))
 
     # Act
     response = admin_client.post(reverse("admin:election_category_add"), data)

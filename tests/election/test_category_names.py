@@ -10,8 +10,8 @@ from django.urls import reverse
 from election.models import Category, Edition
 from mystery_tests.loading import EditionFileInvalid, load_edition
 from mystery_tests.models import Criterion
-from tests.election.test_admin import edition_form_data
 from tests.support import factories
+from tests.support.admin_forms import category_form_data, edition_with_category_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -92,22 +92,6 @@ def test_load_edition_refuses_bad_names_at_their_place(category, paths):
     assert not Edition.objects.filter(year=2027).exists()
 
 
-def _category_form(category: Category, **changes) -> dict:
-    data = {
-        "edition": category.edition_id,
-        "name": category.name,
-        "names_fr": category.names.get("fr", ""),
-        "names_en": category.names.get("en", ""),
-        "slug": category.slug,
-        "description": "",
-        "entries-TOTAL_FORMS": "0",
-        "entries-INITIAL_FORMS": "0",
-        "entries-MIN_NUM_FORMS": "0",
-        "entries-MAX_NUM_FORMS": "1000",
-    }
-    return {**data, **changes}
-
-
 def test_admin_category_form_offers_the_name_in_french_and_in_english(admin_client):
     # Arrange
     category = factories.CategoryFactory(name="Banque en ligne")
@@ -115,7 +99,7 @@ def test_admin_category_form_offers_the_name_in_french_and_in_english(admin_clie
 
     # Act
     page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    response = admin_client.post(url, _category_form(category, names_en="Online banking"))
+    response = admin_client.post(url, category_form_data(category, names_en="Online banking"))
 
     # Assert
     assert "Nom en français" in page and "Nom en anglais" in page
@@ -130,7 +114,7 @@ def test_admin_category_name_edited_alone_carries_its_languages_field_along(admi
     url = reverse("admin:election_category_change", args=[category.pk])
 
     # Act: the organiser edits the name; the French field still holds the former text
-    response = admin_client.post(url, _category_form(category, name="Banque à distance"))
+    response = admin_client.post(url, category_form_data(category, name="Banque à distance"))
 
     # Assert
     assert response.status_code == 302
@@ -144,7 +128,7 @@ def test_admin_category_refuses_two_different_texts_for_the_editions_language(ad
     url = reverse("admin:election_category_change", args=[category.pk])
 
     # Act
-    response = admin_client.post(url, _category_form(category, name="Banque A", names_fr="Banque B"))
+    response = admin_client.post(url, category_form_data(category, name="Banque A", names_fr="Banque B"))
 
     # Assert: said at the field, nothing stored
     assert response.status_code == 200
@@ -156,15 +140,8 @@ def test_admin_category_refuses_two_different_texts_for_the_editions_language(ad
 def test_admin_edition_inline_takes_category_names_by_language(admin_client):
     # Arrange: a new edition whose category is named only in its languages' fields
     edition = factories.EditionFactory.build(year=2046)
-    data = edition_form_data(edition)
-    data.update(
-        {
-            "categories-TOTAL_FORMS": "1",
-            "categories-0-name": "",
-            "categories-0-names_fr": "Banque en ligne",
-            "categories-0-names_en": "Online banking",
-            "categories-0-slug": "banque-en-ligne",
-        }
+    data = edition_with_category_form_data(
+        edition, name="", names_fr="Banque en ligne", names_en="Online banking", slug="banque-en-ligne"
     )
 
     # Act

@@ -6,8 +6,8 @@ from election.models import Edition
 from mystery_tests.grid import DEFAULT_GRID
 from mystery_tests.models import Criterion
 from mystery_tests.services import grid_install_default
-from tests.election.test_admin import edition_form_data
 from tests.support import factories
+from tests.support.admin_forms import edition_form_data
 
 
 def _grid(edition: Edition) -> dict[str, list[tuple[str, int]]]:
