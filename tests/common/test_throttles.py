@@ -21,6 +21,7 @@ from django.test import Client, override_settings
 from tests.conftest import token_client
 from tests.support import factories
 from tests.support.factories import PASSWORD
+from tests.support.logins import fail_logins, login
 from tests.support.workers import unreachable_redis_caches
 
 BURST = 40
@@ -39,17 +40,13 @@ def _burst(call, n: int = BURST) -> list[int]:
         return list(pool.map(one, range(n)))
 
 
-def _login(client: Client, username: str, password: str):
-    return client.post("/accounts/login/", {"username": username, "password": password})
-
-
 # -- login ------------------------------------------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
 def test_login_parallel_burst_checks_at_most_the_limit(settings):
     settings.LOGIN_THROTTLE_RATE = "10/min"
     factories.UserFactory(username="claire")
 
-    statuses = _burst(lambda: _login(Client(), "claire", "wrong").status_code)
+    statuses = _burst(lambda: login(Client(), "claire", "wrong").status_code)
 
     assert statuses.count(200) == 10  # the form again: a password was checked
     assert statuses.count(429) == BURST - 10
@@ -61,10 +58,10 @@ def test_login_fullwidth_and_case_variants_share_one_counter(settings):
     factories.UserFactory(username="claire")
     client = Client()
     for spelling in ("claire", "ｃｌａｉｒｅ", "CLAIRE"):
-        _login(client, spelling, "wrong")
+        login(client, spelling, "wrong")
 
-    fullwidth = _login(client, "ｃｌａｉｒｅ", PASSWORD)
-    plain = _login(client, "claire", PASSWORD)
+    fullwidth = login(client, "ｃｌａｉｒｅ", PASSWORD)
+    plain = login(client, "claire", PASSWORD)
 
     assert (fullwidth.status_code, plain.status_code) == (429, 429)
     assert "_auth_user_id" not in client.session
@@ -75,10 +72,9 @@ def test_login_throttled_answer_has_retry_after(settings):
     settings.LOGIN_THROTTLE_RATE = "2/5min"
     factories.UserFactory(username="claire")
     client = Client()
-    _login(client, "claire", "wrong")
-    _login(client, "claire", "wrong")
+    fail_logins(client, "claire", 2)
 
-    response = _login(client, "claire", PASSWORD)
+    response = login(client, "claire", PASSWORD)
 
     assert response.status_code == 429
     assert response["Retry-After"] == "300"
@@ -207,6 +203,6 @@ def test_login_parallel_burst_checks_at_most_the_limit_on_redis(settings):
     settings.LOGIN_THROTTLE_RATE = "10/min"
     factories.UserFactory(username="claire")
 
-    statuses = _burst(lambda: _login(Client(), "ｃｌａｉｒｅ", "wrong").status_code)
+    statuses = _burst(lambda: login(Client(), "ｃｌａｉｒｅ", "wrong").status_code)
 
     assert statuses.count(200) == 10

@@ -13,13 +13,10 @@ from election.models import BrandMembership
 from palmares.models import ScorecardReport
 from tests.support import factories
 from tests.support.factories import PASSWORD
+from tests.support.logins import fail_logins, login
 from tests.support.world import small_world
 
 pytestmark = pytest.mark.django_db
-
-
-def _login(client: Client, username: str, password: str):
-    return client.post("/accounts/login/", {"username": username, "password": password})
 
 
 # -- login, logout, reset -----------------------------------------------------------------------
@@ -36,7 +33,7 @@ def test_login_page_renders_form():
 def test_login_member_lands_on_portal():
     factories.UserFactory(username="claire")
 
-    response = _login(Client(), "claire", PASSWORD)
+    response = login(Client(), "claire", PASSWORD)
 
     assert (response.status_code, response["Location"]) == (302, "/portal/")
 
@@ -44,7 +41,7 @@ def test_login_member_lands_on_portal():
 def test_login_wrong_password_shows_error():
     factories.UserFactory(username="claire")
 
-    response = _login(Client(), "claire", "wrong")
+    response = login(Client(), "claire", "wrong")
 
     assert response.status_code == 200
     assert len(response.context["form"].non_field_errors()) == 1
@@ -55,10 +52,9 @@ def test_login_throttled_after_failures_even_with_right_password(settings):
     settings.LOGIN_THROTTLE_RATE = "3/min"
     factories.UserFactory(username="claire")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the message is asserted in English (the default is French)
-    for _ in range(3):
-        _login(client, "claire", "wrong")
+    fail_logins(client, "claire", 3)
 
-    response = _login(client, "claire", PASSWORD)
+    response = login(client, "claire", PASSWORD)
 
     assert response.status_code == 429
     assert response.context["form"].non_field_errors() == [
@@ -72,10 +68,9 @@ def test_login_throttle_is_per_username(settings):
     factories.UserFactory(username="claire")
     factories.UserFactory(username="paul")
     client = Client()
-    for _ in range(3):
-        _login(client, "claire", "wrong")
+    fail_logins(client, "claire", 3)
 
-    response = _login(client, "paul", PASSWORD)
+    response = login(client, "paul", PASSWORD)
 
     assert response.status_code == 302
 
@@ -84,14 +79,12 @@ def test_login_success_resets_failure_count(settings):
     settings.LOGIN_THROTTLE_RATE = "3/min"
     factories.UserFactory(username="claire")
     client = Client()
-    _login(client, "claire", "wrong")
-    _login(client, "claire", "wrong")
-    _login(client, "claire", PASSWORD)
+    fail_logins(client, "claire", 2)
+    login(client, "claire", PASSWORD)
     client.logout()
 
-    _login(client, "claire", "wrong")
-    _login(client, "claire", "wrong")
-    response = _login(client, "claire", PASSWORD)
+    fail_logins(client, "claire", 2)
+    response = login(client, "claire", PASSWORD)
 
     assert response.status_code == 302
 
@@ -160,7 +153,7 @@ def test_member_invite_link_lets_member_choose_password_and_log_in(django_captur
     client.post(
         page.redirect_chain[-1][0], {"new_password1": "Azur-portail-2027", "new_password2": "Azur-portail-2027"}
     )
-    response = _login(Client(), "claire@azur.example", "Azur-portail-2027")
+    response = login(Client(), "claire@azur.example", "Azur-portail-2027")
 
     assert (response.status_code, response["Location"]) == (302, "/portal/")
 
