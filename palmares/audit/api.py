@@ -146,8 +146,23 @@ _ERRORS = {
 }
 
 
+def _draw_schema(*, request, conflict: str, **schema):
+    """The schema of a draw (the first or a redraw): the sample, 201; bad input 400; ``conflict``, 409."""
+    return extend_schema(
+        request=request,
+        responses={
+            201: SampleSerializer,
+            400: OpenApiResponse(ErrorSerializer),
+            409: OpenApiResponse(ErrorSerializer, description=conflict),
+            **_ERRORS,
+        },
+        tags=["audit"],
+        **schema,
+    )
+
+
 class AuditSampleView(APIView):
-    @extend_schema(
+    @_draw_schema(
         operation_id="editions_audit_sample_create",
         summary="Draw the audit sample (once per edition)",
         description=(
@@ -156,13 +171,7 @@ class AuditSampleView(APIView):
             "redraw it from `tree_hash`, `nonce` and `rate` (README, “Audit: redrawing the sample”)."
         ),
         request=SampleRequestSerializer,
-        responses={
-            201: SampleSerializer,
-            400: OpenApiResponse(ErrorSerializer),
-            409: OpenApiResponse(ErrorSerializer, description="Already drawn, or nothing to sample."),
-            **_ERRORS,
-        },
-        tags=["audit"],
+        conflict="Already drawn, or nothing to sample.",
     )
     def post(self, request: Request, pk: int) -> Response:
         return _drawn(request, pk, SampleRequestSerializer, services.audit_draw)
@@ -223,7 +232,7 @@ class AuditSignoffView(APIView):
 
 
 class AuditRedrawView(APIView):
-    @extend_schema(
+    @_draw_schema(
         operation_id="editions_audit_redraw_create",
         summary="Redraw the audit sample after tests changed",
         description=(
@@ -232,13 +241,7 @@ class AuditRedrawView(APIView):
             "audit's record; the new sample starts unchecked and unsigned, drawn as the first one was."
         ),
         request=RedrawRequestSerializer,
-        responses={
-            201: SampleSerializer,
-            400: OpenApiResponse(ErrorSerializer),
-            409: OpenApiResponse(ErrorSerializer, description="No sample yet, nothing changed, or published."),
-            **_ERRORS,
-        },
-        tags=["audit"],
+        conflict="No sample yet, nothing changed, or published.",
     )
     def post(self, request: Request, pk: int) -> Response:
         return _drawn(request, pk, RedrawRequestSerializer, services.audit_redraw)
