@@ -27,6 +27,14 @@ def production_errors(settings):
     settings.ROOT_URLCONF = "tests.support.error_urls"
 
 
+def in_both_languages(fr_title: str, en_title: str):
+    """Runs a test on the page in French and in English: ``language``, its ``title`` and the ``other``
+    language's title, which the page must not show."""
+    return pytest.mark.parametrize(
+        ("language", "title", "other"), [("fr", fr_title, en_title), ("en", en_title, fr_title)]
+    )
+
+
 def _branded(response, status: int, language: str, title: str, other: str = "") -> str:
     """The body of a branded error page, checked for its status, language, heading (and not the
     ``other`` language's) and the site's stylesheet."""
@@ -40,10 +48,7 @@ def _branded(response, status: int, language: str, title: str, other: str = "") 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("language", "title", "other"),
-    [("fr", "Page introuvable", "Page not found"), ("en", "Page not found", "Page introuvable")],
-)
+@in_both_languages("Page introuvable", "Page not found")
 def test_error_404_page_in_language(production_errors, language, title, other):
     # Act
     response = visit("/no-such-page/", language)
@@ -55,23 +60,20 @@ def test_error_404_page_in_language(production_errors, language, title, other):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("language", "title"),
-    [("fr", "Accès refusé"), ("en", "Access refused")],
-)
-def test_error_403_page_in_language(production_errors, language, title):
+@in_both_languages("Accès refusé", "Access refused")
+def test_error_403_page_in_language(production_errors, language, title, other):
     # Act
     response = visit("/test-errors/forbidden/", language)
 
     # Assert
-    body = _branded(response, 403, language, title)
+    body = _branded(response, 403, language, title, other)
     assert "not for you" not in body  # the exception's message is not shown
     assert 'href="/accounts/login/?next=/test-errors/forbidden/"' in body
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("language", "title"), [("fr", "Formulaire expiré"), ("en", "Form expired")])
-def test_error_csrf_failure_page_in_language(production_errors, language, title):
+@in_both_languages("Formulaire expiré", "Form expired")
+def test_error_csrf_failure_page_in_language(production_errors, language, title, other):
     # Arrange: a form posted without its CSRF token (an expired page, cookies refused)
     client = Client(HTTP_ACCEPT_LANGUAGE=language, enforce_csrf_checks=True)
 
@@ -79,14 +81,11 @@ def test_error_csrf_failure_page_in_language(production_errors, language, title)
     response = client.post("/accounts/login/", {"username": "claire", "password": "x"})
 
     # Assert
-    body = _branded(response, 403, language, title)
+    body = _branded(response, 403, language, title, other)
     assert "CSRF" not in body
 
 
-@pytest.mark.parametrize(
-    ("language", "title", "other"),
-    [("fr", "Erreur du serveur", "Server error"), ("en", "Server error", "Erreur du serveur")],
-)
+@in_both_languages("Erreur du serveur", "Server error")
 def test_error_500_page_in_language_without_database(production_errors, language, title, other):
     # Arrange: no django_db mark, so any query would fail the test: the page needs no database.
 
