@@ -7,23 +7,21 @@
 - a visitor finds last year's laureate of a category, verifies its certificate and types a wrong code.
 """
 
-import datetime as dt
 import itertools
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from election.channels import CHANNELS
-from mystery_tests.models import TestResult
 from palmares.certificates.services import certificate_render, certificates_issue
 from palmares.publication import services
 from scoring.services import recompute_edition
 from tests.support import factories
 from tests.support.browser import chromium, shot
+from tests.support.world import add_test
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-_ids = itertools.count(1)
 # Per year, per category: (name, [(brand slug, brand name, overall)]); quotas 1 on every channel,
 # threshold 12, three complete entries needed.
 YEARS = {
@@ -55,31 +53,24 @@ def _publish(year: int):
     edition = factories.EditionFactory(
         country="FR", year=year, **{f"quota_{c}": 1 for c in CHANNELS}, threshold=12, min_entrants=3
     )
-    agency = factories.AgencyFactory(slug=f"terrain-{year}", name="Terrain SA")
-    campaign = factories.CampaignFactory(edition=edition, agency=agency)
-    when = dt.datetime(year - 1, 6, 1, 10, tzinfo=dt.UTC)
+    # The edition's campaign, which add_test files the tests under.
+    factories.CampaignFactory(
+        edition=edition, agency=factories.AgencyFactory(slug=f"terrain-{year}", name="Terrain SA")
+    )
     for slug, (name, entrants) in YEARS[year].items():
         category = factories.CategoryFactory(edition=edition, slug=slug, name=name)
         for brand_slug, brand_name, overall in entrants:
             entry = factories.EntryFactory(
                 category=category, brand=factories.BrandFactory(slug=brand_slug, name=brand_name)
             )
-            TestResult.objects.bulk_create(
-                TestResult(
-                    agency=agency,
-                    external_id=f"T-{next(_ids)}",
-                    campaign=campaign,
-                    entry=entry,
-                    channel=channel,
-                    performed_at=when,
-                    reached=True,
+            for channel in CHANNELS:
+                add_test(
+                    entry,
+                    channel,
+                    overall,
                     wait_seconds=40.0 if channel == "phone" else None,
                     response_hours=4.0 if channel != "phone" else None,
-                    scores={},
-                    score=overall,
                 )
-                for channel in CHANNELS
-            )
     recompute_edition(edition=edition)
     return services.edition_publish(edition=edition)
 
