@@ -11,6 +11,11 @@ def _text_box(label, max_length: int, help_text, **attrs) -> forms.CharField:
     return forms.CharField(label=label, max_length=max_length, widget=forms.Textarea(attrs=attrs), help_text=help_text)
 
 
+def _answer_box(label, help_text, **attrs) -> forms.CharField:
+    """An answer to an appeal (the organisers' decision, the agency's version): four rows, one size limit."""
+    return _text_box(label, ANSWER_MAX_CHARS, help_text, rows=4, **attrs)
+
+
 class AppealForm(forms.Form):
     reason = _text_box(
         _("Why should this test not count?"),
@@ -27,19 +32,14 @@ class AppealForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    answer = _text_box(
+    answer = _answer_box(
         _("Answer to the brand"),
-        ANSWER_MAX_CHARS,
         _("The brand reads it with the decision; an accepted appeal's answer is also the exclusion reason."),
-        rows=4,
         cols=80,
     )
 
 
 class AgencyAnswerForm(forms.Form):
-    agency_answer = _text_box(
-        _("The agency's answer"),
-        ANSWER_MAX_CHARS,
-        _("Your version of the contact for the organisers (recording, notes, times)."),
-        rows=4,
+    agency_answer = _answer_box(
+        _("The agency's answer"), _("Your version of the contact for the organisers (recording, notes, times).")
     )
