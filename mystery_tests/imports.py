@@ -30,12 +30,15 @@ from .formats import FileInvalid, ImportRefused, cell_error, detect_format
 from .models import Campaign, ImportJob
 from .sheets import parse_file, service_errors
 from .validation import capped
+from .writers import refresh_statistics
 
 __all__ = ["FileInvalid", "ImportRefused", "MAX_ATTEMPTS", "import_create", "import_run", "sweep_stale_imports"]
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 1000
+# Rows written by an import before the results table's statistics are refreshed (then at each doubling).
+ANALYZE_FIRST = 50_000
 # A delivery of the import task that starts work counts as an attempt; past this the job is failed
 # (a file that kills the worker each time must not be tried forever).
 MAX_ATTEMPTS = 3
@@ -340,6 +343,7 @@ def _stream(job: ImportJob, parsed) -> dict | None:
         with contextlib.suppress(Exception):  # a cache that is down only hides the progress
             cache.set(progress_key(job.pk), count, timeout=24 * 3600)
 
+    analyze_at = ANALYZE_FIRST
     for items, item_rows in parsed:
         if items:
             offset = done
@@ -347,6 +351,9 @@ def _stream(job: ImportJob, parsed) -> dict | None:
             if errors:
                 parsed.errors.extend(service_errors(errors, item_rows, items))
         done += len(items)
+        if done >= analyze_at and not upload.failed:  # each time the rows written double: a few times per file
+            refresh_statistics()
+            analyze_at = 2 * done
         progress(done)
         _release_memory()
     if parsed.errors.total or upload.failed:

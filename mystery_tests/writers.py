@@ -133,12 +133,17 @@ _CONTENT = ", ".join(f.stored for f in _STAGED)
 # INSERT … ON CONFLICT that collides on every row). The agency lock taken by the upload guarantees
 # that no other upload inserts the same keys meanwhile.
 _STAGE_INSERT = f"""
-    INSERT INTO mystery_tests_testresult (
-        agency_id, external_id, campaign_id, {_CONTENT}, score, fingerprint, excluded, exclusion_reason,
-        version, created_at, updated_at
+    WITH inserted AS (
+        INSERT INTO mystery_tests_testresult (
+            agency_id, external_id, campaign_id, {_CONTENT}, score, fingerprint, excluded, exclusion_reason,
+            version, created_at, updated_at
+        )
+        SELECT %(agency)s, external_id, %(campaign)s, {_CONTENT}, score, fingerprint, false, '', version, now(), now()
+        FROM {_STAGE} WHERE event_kind = 'created'
+        RETURNING id, fingerprint
     )
-    SELECT %(agency)s, external_id, %(campaign)s, {_CONTENT}, score, fingerprint, false, '', version, now(), now()
-    FROM {_STAGE} WHERE event_kind = 'created'
+    INSERT INTO mystery_tests_resultevent (result_id, kind, at, user_id, reason, data, fingerprint)
+    SELECT id, 'created', now(), %(user)s, '', '{{"version": 1}}'::jsonb, fingerprint FROM inserted
 """  # noqa: S608 -- table and column names come from the field list; values are parameters
 _STAGE_UPDATE = f"""
     UPDATE mystery_tests_testresult r SET
@@ -147,15 +152,10 @@ _STAGE_UPDATE = f"""
     FROM {_STAGE} s
     WHERE s.event_kind = 'replaced' AND r.agency_id = %(agency)s AND r.external_id = s.external_id
 """  # noqa: S608 -- table and column names come from the field list; values are parameters
-# The history: a created row's event after the insert; a replaced row's event, holding the version it
-# replaces (the same JSON as ``version_data``, built by PostgreSQL from the stored row), before the update.
-_STAGE_CREATED_EVENTS = f"""
-    INSERT INTO mystery_tests_resultevent (result_id, kind, at, user_id, reason, data, fingerprint)
-    SELECT r.id, 'created', now(), %(user)s, '', '{{"version": 1}}'::jsonb, s.fingerprint
-    FROM {_STAGE} s
-    JOIN mystery_tests_testresult r ON r.agency_id = %(agency)s AND r.external_id = s.external_id
-    WHERE s.event_kind = 'created'
-"""  # noqa: S608 -- table and column names come from the field list; values are parameters
+# The history: a created row's event is written by the insert itself (RETURNING: no join back to the
+# results, whose plan went wrong with the statistics of before a large import); a replaced row's event,
+# holding the version it replaces (the same JSON as ``version_data``, built by PostgreSQL from the
+# stored row), before the update.
 # ``datetime.isoformat()`` in UTC: microseconds only when there are some.
 _ISO_UTC = """to_char(r.{column} AT TIME ZONE 'UTC', CASE
             WHEN date_part('microseconds', r.{column})::bigint %% 1000000 = 0
@@ -203,8 +203,21 @@ def _stage_row(clean: CleanResult, version: int, kind: str) -> tuple:
     )
 
 
+def refresh_statistics() -> None:
+    """PostgreSQL only: ANALYZE the results table inside the current transaction.
+
+    A streamed import writes hundreds of thousands of rows in one transaction, which autovacuum
+    cannot see: with the table's statistics from before the import, the planner takes the rows of the
+    agency as few, looks the next chunk's keys up through the agency's index alone and filters every
+    row already written (a scan per 1,000 keys that grows with the file). ANALYZE counts the rows the
+    transaction inserted, and the lookups go through the (agency, external_id) index again."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {TestResult._meta.db_table}")
+
+
 class CopyResultWriter(ResultWriter):
-    """PostgreSQL only: one COPY of every row into a staging table, then four set-based statements."""
+    """PostgreSQL only: one COPY of every row into a staging table, then three set-based statements."""
 
     def write(self, *, campaign, creates, updates, user_id) -> None:
         # UTF-8 bytes, not a StringIO: one accented comment would make a StringIO hold 4 bytes per
@@ -231,6 +244,5 @@ class CopyResultWriter(ResultWriter):
                 cursor.execute(_STAGE_REPLACED_EVENTS, params)
                 cursor.execute(_STAGE_UPDATE, params)
             if creates:
-                cursor.execute(_STAGE_INSERT, params)
-                cursor.execute(_STAGE_CREATED_EVENTS, params)
+                cursor.execute(_STAGE_INSERT, params)  # the rows and their "created" events
             cursor.execute(f"DROP TABLE {_STAGE}")

@@ -313,6 +313,9 @@ def test_results_upload_query_count_does_not_grow_with_items(world):
     assert {k: v for k, v in many_kinds.items() if k != "INSERT"} == {
         k: v for k, v in few_kinds.items() if k != "INSERT"
     }
+    if connection.vendor == "postgresql":  # staged by COPY, then one WITH … INSERT: the results and their history
+        assert (few_kinds["WITH"], few_kinds["INSERT"]) == (many_kinds["WITH"], many_kinds["INSERT"]) == (1, 1)
+        return
     assert few_kinds["INSERT"] == 3  # results, their history, the batch's receipt
     assert many_kinds["INSERT"] == _insert_batches(TestResult, 1000) + _insert_batches(ResultEvent, 1000) + 1
 
