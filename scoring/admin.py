@@ -15,11 +15,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from common.admin import ExtraPagesAdmin, ReadOnlyAdmin
+from common.admin import ExtraPagesAdmin, ReadOnlyAdmin, joined_links
 from election.channels import Channel
 from election.models import Category, Edition
 
@@ -100,12 +99,9 @@ class CategoryRankingAdmin(ReadOnlyAdmin, ExtraPagesAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("views"))
     def links(self, obj: CategoryRanking) -> str:
-        return format_html(
-            '<a href="{}">{}</a> · <a href="{}">{}</a>',
-            reverse("admin:scoring_category_ranking", args=[obj.category_id]),
-            _("ranking"),
-            reverse("admin:scoring_edition_overview", args=[obj.category.edition_id]),
-            _("edition"),
+        return joined_links(
+            (reverse("admin:scoring_category_ranking", args=[obj.category_id]), _("ranking")),
+            (reverse("admin:scoring_edition_overview", args=[obj.category.edition_id]), _("edition")),
         )
 
     @admin.action(description=_("Recompute the selected categories now"))

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from common.admin import ExtraPagesAdmin
+from common.admin import ExtraPagesAdmin, joined_links
 from common.display import format_score
 from election.admin import EntryColumnsMixin
 from election.models import Edition
@@ -168,12 +168,9 @@ class CertificateAdmin(ExtraPagesAdmin, EntryColumnsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("links"))
     def links(self, obj: Certificate) -> str:
-        return format_html(
-            '<a href="{}">{}</a> · <a href="{}" target="_blank" rel="noopener">{}</a>',
-            reverse("certificates:download", args=[obj.code]),
-            _("Download PDF"),
-            verify_path(obj.code),
-            _("Verification page"),
+        return joined_links(
+            (reverse("certificates:download", args=[obj.code]), _("Download PDF")),
+            (verify_path(obj.code), _("Verification page"), True),
         )
 
     # -- list with generation progress ---------------------------------------------------------
