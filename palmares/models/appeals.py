@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.models import by_user, creation_time, moment, owner
 from election.models import Entry
@@ -14,9 +15,10 @@ class Appeal(models.Model):
     """A brand contests one test of its entry within the edition's appeal window."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
+        # Contexted: « recours » is masculine in French (Ouvert), unlike a campaign or an edition (Ouverte).
+        OPEN = "open", pgettext_lazy("appeal status", "Open")
+        ACCEPTED = "accepted", pgettext_lazy("appeal status", "Accepted")
+        REJECTED = "rejected", pgettext_lazy("appeal status", "Rejected")
 
     result = owner(TestResult, "appeals", _("test"))
     entry = owner(Entry, "appeals", _("entry"))
