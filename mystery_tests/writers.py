@@ -118,14 +118,24 @@ class OrmResultWriter(ResultWriter):
 # -- PostgreSQL: COPY into a staging table, then set-based statements --------------------------------
 _STAGE = "mystery_tests_upload_stage"
 _STAGED = tuple(f for f in RESULT_FIELDS if f.name != "external_id")  # external_id is the join key
-_STAGE_COLUMNS = ("external_id", *(f.stored for f in _STAGED), "score", "version", "event_kind", "fingerprint")
-_NULLABLE = ", ".join(f.stored for f in _STAGED if f.nullable)
+# result_id: the stored row a replacement updates (NULL for a new row), so that the update and its history
+# join the results by primary key, whatever the planner believes of the agency's rows.
+_STAGE_COLUMNS = (
+    "external_id",
+    *(f.stored for f in _STAGED),
+    "score",
+    "version",
+    "event_kind",
+    "fingerprint",
+    "result_id",
+)
+_NULLABLE = ", ".join([*(f.stored for f in _STAGED if f.nullable), "result_id"])
 _STAGE_CREATE = f"""
     CREATE TEMPORARY TABLE {_STAGE} (
         external_id varchar(100) NOT NULL,
         {", ".join(f"{f.stored} {f.sql_type}{'' if f.nullable else ' NOT NULL'}" for f in _STAGED)},
         score double precision NOT NULL, version integer NOT NULL, event_kind varchar(10) NOT NULL,
-        fingerprint varchar(64) NOT NULL
+        fingerprint varchar(64) NOT NULL, result_id bigint
     ) ON COMMIT DROP
 """
 _CONTENT = ", ".join(f.stored for f in _STAGED)
@@ -150,7 +160,7 @@ _STAGE_UPDATE = f"""
         campaign_id = %(campaign)s, {", ".join(f"{f.stored} = s.{f.stored}" for f in _STAGED)},
         score = s.score, fingerprint = s.fingerprint, version = s.version, updated_at = now()
     FROM {_STAGE} s
-    WHERE s.event_kind = 'replaced' AND r.agency_id = %(agency)s AND r.external_id = s.external_id
+    WHERE s.event_kind = 'replaced' AND r.id = s.result_id
 """  # noqa: S608 -- table and column names come from the field list; values are parameters
 # The history: a created row's event is written by the insert itself (RETURNING: no join back to the
 # results, whose plan went wrong with the statistics of before a large import); a replaced row's event,
@@ -172,7 +182,7 @@ _STAGE_REPLACED_EVENTS = f"""
     SELECT r.id, 'replaced', now(), %(user)s, '', jsonb_build_object(
         {", ".join(_json_pair(f) for f in RESULT_FIELDS)}, 'score', r.score, 'version', r.version), r.fingerprint
     FROM {_STAGE} s
-    JOIN mystery_tests_testresult r ON r.agency_id = %(agency)s AND r.external_id = s.external_id
+    JOIN mystery_tests_testresult r ON r.id = s.result_id
     WHERE s.event_kind = 'replaced'
 """  # noqa: S608 -- table and column names come from the field list; values are parameters
 
@@ -192,7 +202,7 @@ _STAGE_CONVERTERS = tuple(
 )
 
 
-def _stage_row(clean: CleanResult, version: int, kind: str) -> tuple:
+def _stage_row(clean: CleanResult, version: int, kind: str, result_id: int | None = None) -> tuple:
     return (
         clean.external_id,
         *[convert(getattr(clean, name)) for name, convert in _STAGE_CONVERTERS],
@@ -200,6 +210,7 @@ def _stage_row(clean: CleanResult, version: int, kind: str) -> tuple:
         version,
         kind,
         clean.fingerprint,
+        result_id,
     )
 
 
@@ -228,7 +239,9 @@ class CopyResultWriter(ResultWriter):
         # nullable columns turn "" into NULL (FORCE_NULL).
         writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
         writer.writerows(_stage_row(clean, 1, ResultEvent.Kind.CREATED) for clean in creates)
-        writer.writerows(_stage_row(clean, old["version"] + 1, ResultEvent.Kind.REPLACED) for clean, old in updates)
+        writer.writerows(
+            _stage_row(clean, old["version"] + 1, ResultEvent.Kind.REPLACED, old["id"]) for clean, old in updates
+        )
         text.detach()  # flushes, and leaves the buffer open when the wrapper goes away
         buffer.seek(0)
         params = {"agency": campaign.agency_id, "campaign": campaign.pk, "user": user_id}
