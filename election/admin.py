@@ -178,7 +178,7 @@ class EntryColumnsMixin:
 
     @admin.display(description=_("category"), ordering="entry__category__name")
     def category(self, obj) -> str:
-        return obj.entry.category.name
+        return obj.entry.category.reader_name
 
 
 def _channel_labels(prefix: str, template) -> dict:

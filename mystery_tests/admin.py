@@ -300,7 +300,7 @@ class EntryFilter(ChosenFilter):
             entries = entries.filter(category_id=category)
         elif edition.isdigit():
             entries = entries.filter(category__edition_id=edition)
-        return [(e.pk, f"{e.brand.name} — {e.category.name} ({e.category.edition.year})") for e in entries]
+        return [(e.pk, f"{e.brand.name} — {e.category.reader_name} ({e.category.edition.year})") for e in entries]
 
 
 @admin.register(TestResult)

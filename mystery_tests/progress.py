@@ -2,6 +2,9 @@
 
 from decimal import Decimal
 
+from django.utils.translation import get_language
+
+from common.display import localised
 from election.rules import required_tests
 
 
@@ -12,8 +15,19 @@ def progress_table(rows: list[dict], channels: list[str], completion: Decimal = 
     entries: dict[int, dict] = {}
     totals = {c: {"channel": c, "quota": 0, "received": 0, "counted": 0} for c in channels}
     for row in rows:
+        category = row["category"]
         line = entries.setdefault(
-            row["entry"], {"entry": row["entry"], "brand": row["brand"], "category": row["category"], "cells": {}}
+            row["entry"],
+            {
+                "entry": row["entry"],
+                "brand": row["brand"],
+                "category": category,
+                # In the reader's language (the page's), else the edition's.
+                "category_name": localised(category["name"], category.get("names"), get_language())
+                if isinstance(category, dict)
+                else category,
+                "cells": {},
+            },
         )
         line["cells"][row["channel"]] = _cell(row)
         if row["channel"] in totals:

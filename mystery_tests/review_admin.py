@@ -81,7 +81,7 @@ def _value_html(key: str, value, labels: dict[str, str]) -> str:
         return channel_label(value)
     if kind == "entry":
         entry = Entry.objects.select_related("brand", "category").filter(pk=value).first()
-        return f"{entry.brand.name} — {entry.category.name}" if entry else "—"
+        return f"{entry.brand.name} — {entry.category.reader_name}" if entry else "—"
     if kind == "text":
         return value or "—"
     return number_html(value)

@@ -162,7 +162,7 @@ class CategoryRankingAdmin(ReadOnlyAdmin, ExtraPagesAdmin, admin.ModelAdmin):
         ranking = CategoryRanking.objects.filter(category=category).first()
         context = self._context(
             request,
-            _("Ranking of %(category)s") % {"category": category.name},
+            _("Ranking of %(category)s") % {"category": category.reader_name},
             edition=category.edition,
             category=body,
             ranking=ranking,

@@ -56,7 +56,7 @@ class CategoryFilter(ChosenFilter):
         categories = Category.objects.select_related("edition").order_by("-edition__year", "edition__country", "slug")
         if edition := request.GET.get(EditionFilter.parameter_name):
             categories = categories.filter(edition_id=edition)
-        return [(c.pk, f"{c.name} ({c.edition.country} {c.edition.year})") for c in categories]
+        return [(c.pk, f"{c.reader_name} ({c.edition.country} {c.edition.year})") for c in categories]
 
 
 def _decide_in_bulk(modeladmin, request: HttpRequest, queryset: QuerySet, *, accept: bool):
@@ -166,7 +166,7 @@ class AppealAdmin(TitledAdmin, ExtraPagesAdmin, EntryColumnsMixin, admin.ModelAd
     @admin.display(description=_("category"), ordering="entry__category__slug")
     def category(self, obj: Appeal) -> str:
         edition = obj.entry.category.edition
-        return f"{obj.entry.category.name} ({edition.country} {edition.year})"
+        return f"{obj.entry.category.reader_name} ({edition.country} {edition.year})"
 
     @admin.display(description=_("test"))
     def test(self, obj: Appeal) -> str:
