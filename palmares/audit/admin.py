@@ -49,7 +49,16 @@ class AuditCheckInline(OrganisersReadOnly, admin.TabularInline):
 
 @admin.register(Audit)
 class AuditAdmin(OrganisersReadOnly, admin.ModelAdmin):
-    list_display = ["edition", "auditor", "drawn_at", "signed_off_at", "sampled", "verified", "discrepancies"]
+    list_display = [
+        "edition",
+        "auditor",
+        "drawn_at",
+        "signed_off_at",
+        "sampled",
+        "verified",
+        "discrepancies",
+        "changed_since",
+    ]
     list_select_related = ["edition", "auditor"]
     inlines = [AuditCheckInline]
     fields = [
@@ -79,6 +88,11 @@ class AuditAdmin(OrganisersReadOnly, admin.ModelAdmin):
                 n_discrepancies=Count("checks", filter=Q(checks__outcome=AuditCheck.Outcome.DISCREPANCY)),
             )
         )
+
+    @admin.display(description=_("tests changed"))
+    def changed_since(self, obj: Audit) -> str:
+        notice = changes.notice(obj)
+        return format_html("<strong>{}</strong>", notice) if notice else "—"
 
     @admin.display(description=_("tests changed since"))
     def tests_changed(self, obj: Audit) -> str:

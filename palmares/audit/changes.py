@@ -130,6 +130,17 @@ def organiser_warning(audit: Audit, *, current: str | None = None) -> str:
     }
 
 
+def notice(audit: Audit | None) -> str:
+    """ "N tests changed since the draw (or the sign-off) on …" for the lists of audits; "" when nothing did.
+    A fixed number of queries per audit (the current tree hash, then the count of changed tests)."""
+    if audit is None:
+        return ""
+    change = covered(audit)
+    if not change.changed:
+        return ""
+    return change.since_signoff_message() if audit.signed_off_at is not None else change.since_draw_message()
+
+
 def unpublished_warnings() -> list[str]:
     """The warnings of every audit of an edition not yet published (or scheduled), for the publication page."""
     audits = Audit.objects.filter(edition__frozen_at__isnull=True).select_related("edition").order_by("-drawn_at")

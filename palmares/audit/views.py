@@ -31,7 +31,8 @@ def audit_home(request: HttpRequest) -> HttpResponse:
     editions = list(request.user.audited_editions.select_related("audit").order_by("-year", "country"))
     if not editions:
         raise Http404(_("You audit no edition."))
-    return render(request, "palmares/audit/home.html", {"editions": editions})
+    rows = [(edition, changes.notice(getattr(edition, "audit", None))) for edition in editions]
+    return render(request, "palmares/audit/home.html", {"rows": rows})
 
 
 def _audit_post(request: HttpRequest, edition: Edition, forms: dict) -> HttpResponse | None:
