@@ -407,11 +407,20 @@ class TestResultAdmin(TitledAdmin, ReadOnlyAdmin, FieldworkFlagsColumn, EntryCol
     def history_table(self, obj: TestResult) -> str:
         return history_html(obj, self._labels(obj))
 
-    def render_change_form(self, request, context, *args, **kwargs):
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            # Readable in the subtitle and the breadcrumbs (TestResult.__str__, "agency id:external id", is
+            # kept: it is what the admin history records).
+            context["subtitle"] = _("Test %(ref)s — %(brand)s, %(category)s, %(channel)s") % {
+                "ref": obj.external_id,
+                "brand": obj.entry.brand.name,
+                "category": obj.entry.category.reader_name,
+                "channel": obj.get_channel_display(),
+            }
         context["can_review"] = self.has_review_permission(request)
         context["action_checkbox_name"] = ACTION_CHECKBOX_NAME
         context["changelist_url"] = reverse("admin:mystery_tests_testresult_changelist")
-        return super().render_change_form(request, context, *args, **kwargs)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.action(description=_("Export results (CSV)"), permissions=["view"])
     def export_results_csv(self, request, queryset):
