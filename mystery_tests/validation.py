@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from election.channels import channel_label
 from election.models import Brand, Entry
@@ -321,17 +322,18 @@ class ItemValidator:
     def _typed(self, index: int, item: dict, name: str, kind: Any, message: str, *, nullable: bool = False) -> Any:
         """``item[name]`` when present and a ``kind`` (a boolean is no number), else None: absent, or null
         when ``nullable``, silently; a value of another JSON type reported at ``name`` with ``message``
-        (which names that type, e.g. "Must be a string, not number.")."""
+        (which names that type, e.g. "Must be a string, not number."). ``message`` comes untranslated
+        (``gettext_noop``) and is translated only when reported: a valid item costs no catalogue lookup."""
         value = item.get(name)
         if name not in item or (nullable and value is None):
             return None
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            self.error(index, name, message % {"type": json_type(value)})
+            self.error(index, name, _(message) % {"type": json_type(value)})
             return None
         return value
 
     def _external_id(self, index: int, item: dict) -> str | None:
-        value = self._typed(index, item, "external_id", str, _("Must be a string, not %(type)s."))
+        value = self._typed(index, item, "external_id", str, gettext_noop("Must be a string, not %(type)s."))
         if value is None:
             return None
         value = normalise_key(value)
@@ -429,7 +431,7 @@ class ItemValidator:
         return self.context.entries[entry_id]
 
     def _channel(self, index: int, item: dict) -> str | None:
-        value = self._typed(index, item, "channel", str, _("Must be a string, not %(type)s."))
+        value = self._typed(index, item, "channel", str, gettext_noop("Must be a string, not %(type)s."))
         if value is None:
             return None
         value = normalise_key(value)
@@ -445,7 +447,9 @@ class ItemValidator:
         return value
 
     def _performed_at(self, index: int, item: dict) -> dt.datetime | None:
-        value = self._typed(index, item, "performed_at", str, _("Must be an ISO 8601 date-time string, not %(type)s."))
+        value = self._typed(
+            index, item, "performed_at", str, gettext_noop("Must be an ISO 8601 date-time string, not %(type)s.")
+        )
         if value is None:
             return None
         try:
@@ -486,10 +490,12 @@ class ItemValidator:
         return parsed.astimezone(dt.UTC)
 
     def _reached(self, index: int, item: dict) -> bool | None:
-        return self._typed(index, item, "reached", bool, _("Must be true or false, not %(type)s."))
+        return self._typed(index, item, "reached", bool, gettext_noop("Must be true or false, not %(type)s."))
 
     def _non_negative(self, index: int, item: dict, name: str) -> float | None:
-        value = self._typed(index, item, name, int | float, _("Must be a number or null, not %(type)s."), nullable=True)
+        value = self._typed(
+            index, item, name, int | float, gettext_noop("Must be a number or null, not %(type)s."), nullable=True
+        )
         if value is None:
             return None
         try:
@@ -505,7 +511,9 @@ class ItemValidator:
         return float(value)
 
     def _comment(self, index: int, item: dict) -> str:
-        value = self._typed(index, item, "comment", str, _("Must be a string or null, not %(type)s."), nullable=True)
+        value = self._typed(
+            index, item, "comment", str, gettext_noop("Must be a string or null, not %(type)s."), nullable=True
+        )
         if not value:
             return ""
         if len(value) > COMMENT_MAX_LENGTH:
@@ -528,7 +536,9 @@ class ItemValidator:
 
         A shopper is a pseudonymous code, never a name: no spaces, 1 to 40 letters, digits, ``.``, ``_`` or
         ``-`` (so "Jean Dupont" is refused). A scenario must be a code of the edition's list when it has one."""
-        value = self._typed(index, item, name, str, _("Must be a string or null, not %(type)s."), nullable=True)
+        value = self._typed(
+            index, item, name, str, gettext_noop("Must be a string or null, not %(type)s."), nullable=True
+        )
         if not value:
             return ""
         value = value.strip()
