@@ -241,7 +241,7 @@ def _profile(n_rows: int) -> tuple[str, str]:
         f"{label} {seconds:.1f} s ({seconds / total:.0%})" for label, seconds in found.items()
     )
     text = io.StringIO()
-    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
+    pstats.Stats(profiler, stream=text).strip_dirs().sort_stats("cumulative").print_stats(25)
     return summary, text.getvalue()
 
 
