@@ -3,9 +3,9 @@
 
 Not part of the test suite or CI: a measurement to run by hand against a running demo, e.g.
 
-    npm i --prefix /tmp/lh lighthouse          # once, outside the repository
+    npm i --prefix <folder> lighthouse         # once, in a folder outside the repository
     python3 scripts/dev.py run --port 8116     # or any server holding the demo (seed_demo)
-    python3 scripts/lighthouse.py --base http://127.0.0.1:8116
+    python3 scripts/lighthouse.py --base http://127.0.0.1:8116 --lighthouse <folder>/node_modules/.bin/lighthouse
 
 It logs in as the demo brand member (README "Quick start"), finds the first scorecard on the portal,
 and runs the ``lighthouse`` CLI (mobile emulation, its default) on Debian's chromium for each page, the
@@ -89,8 +89,8 @@ def main() -> None:
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--user", default="banque-azur")
     parser.add_argument("--password", default="demo-marque-2026")
-    # Installed outside the repository (npm i --prefix /tmp/lh lighthouse).
-    parser.add_argument("--lighthouse", default="/tmp/lh/node_modules/.bin/lighthouse")  # noqa: S108
+    # Installed outside the repository (npm i --prefix <folder> lighthouse): <folder>/node_modules/.bin/lighthouse.
+    parser.add_argument("--lighthouse", default="lighthouse", help="the lighthouse CLI (default: the one on PATH)")
     parser.add_argument("--out", default="", help="write the summary as JSON here")
     args = parser.parse_args()
     base = args.base.rstrip("/")
