@@ -364,7 +364,7 @@ def category_impact(*, category: Category, exclude_result_ids: Iterable[int]) ->
 
     laureates_before, laureates_after = laureates(rows_before), laureates(rows_after)
     return {
-        "category": {"id": category.pk, "slug": category.slug, "name": category.name},
+        "category": {"id": category.pk, "slug": category.slug, "name": category.name, "names": category.names},
         "excluded_results": exclude,
         "before_source": "stored" if stored is not None else "computed",
         "awarded_before": bool(before.get("awarded")),
