@@ -23,10 +23,11 @@ def categories_with_counts() -> QuerySet[Category]:
 
 def brands_with_counts() -> QuerySet[Brand]:
     """Brands with ``n_entries`` (every edition) and ``n_members``."""
+    # A grouped query ignores Meta.ordering: the admin's pages need a stable order.
     return Brand.objects.annotate(
         n_entries=Count("entries", distinct=True),
         n_members=Count("memberships", distinct=True),
-    )
+    ).order_by("name", "pk")
 
 
 def entries_listed() -> QuerySet[Entry]:
