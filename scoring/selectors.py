@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import connections
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from common.display import format_percent
@@ -256,13 +256,20 @@ def edition_overview(*, edition: Edition) -> dict[str, Any]:
 # -- reading the inputs ---------------------------------------------------------------------
 
 
+def counted_tests(*, category_ids: Iterable[int]) -> QuerySet[TestResult]:
+    """The tests that count (METHODOLOGY §5) in some categories: not excluded, of registered entries."""
+    return TestResult.objects.filter(
+        entry__category_id__in=list(category_ids), entry__status=Entry.Status.REGISTERED, excluded=False
+    )
+
+
 def load_inputs(*, category_ids: Iterable[int], exclude_result_ids: Iterable[int] = ()) -> tuple[Any, Any]:
     """Counted tests and registered entries of some categories, in bulk (METHODOLOGY §5)."""
     from . import engine  # noqa: PLC0415 -- engine loads pandas and numpy: kept out of the web processes' start-up
 
     ids = list(category_ids)
     entries = Entry.objects.filter(category_id__in=ids, status=Entry.Status.REGISTERED).values_list("id", "category_id")
-    tests = TestResult.objects.filter(entry__category_id__in=ids, entry__status=Entry.Status.REGISTERED, excluded=False)
+    tests = counted_tests(category_ids=ids)
     exclude = list(exclude_result_ids)
     if exclude:
         tests = tests.exclude(id__in=exclude)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from election.models import Category, Edition, Entry
-from mystery_tests.models import TestResult
+
+from . import selectors
 
 
 def edition_check(*, edition: Edition) -> dict[str, Any]:
@@ -20,9 +21,7 @@ def edition_check(*, edition: Edition) -> dict[str, Any]:
     categories = list(Category.objects.filter(edition=edition).order_by("slug"))
     ids = [c.id for c in categories]
     entries = list(Entry.objects.filter(category_id__in=ids, status=Entry.Status.REGISTERED).select_related("brand"))
-    rows = TestResult.objects.filter(
-        entry__category_id__in=ids, entry__status=Entry.Status.REGISTERED, excluded=False
-    ).values_list(*engine.TEST_COLUMNS, "agency__slug", "shopper")
+    rows = selectors.counted_tests(category_ids=ids).values_list(*engine.TEST_COLUMNS, "agency__slug", "shopper")
     tests = engine.tests_frame([r[:-2] for r in rows])
     # Shopper codes are each agency's own: the same code at two agencies is two people.
     tests["shopper"] = [f"{r[-2]}/{r[-1]}" if r[-1] else "" for r in rows]
