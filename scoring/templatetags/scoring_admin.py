@@ -4,14 +4,14 @@ from django import template
 from django.utils.translation import get_language
 
 from common.display import localised
-from election.channels import Channel
+from election.channels import channel_label as _channel_label
 
 register = template.Library()
 
 
 @register.filter
 def channel_label(channel: str) -> str:
-    return str(dict(Channel.choices).get(channel, channel))
+    return _channel_label(channel)
 
 
 @register.filter
