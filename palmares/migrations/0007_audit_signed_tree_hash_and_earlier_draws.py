@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("palmares", "0006_scorecard_report_per_language"),
+        ("palmares", "0001_squashed_0006_scorecard_report_per_language"),
     ]
 
     operations = [
