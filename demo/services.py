@@ -261,6 +261,11 @@ def agency_for(category_slug: str) -> str:
     return AGENCIES[0]["slug"] if index < 6 else AGENCIES[1]["slug"]
 
 
+def agency_prefix(agency_slug: str) -> str:
+    """The agency's prefix of its external ids and shopper codes (« TQ-07 »)."""
+    return "TQ" if agency_slug == "terrain-qualite" else "CM"
+
+
 # The categories' English names (issue 19: names by language where the organiser gives them).
 CATEGORY_NAMES_EN = {
     "banque-en-ligne": "Online banking",
@@ -495,7 +500,7 @@ def _upload(year: int, edition: Edition, say: Callable[[str], None]) -> int:
     total = 0
     for agency in AGENCIES:
         campaign = campaigns[agency["slug"]]
-        prefix = "TQ" if agency["slug"] == "terrain-qualite" else "CM"
+        prefix = agency_prefix(agency["slug"])
         items = []
         for entry in entries_for(year):
             entry_id = entry_ids[(entry.category, entry.brand)]
@@ -535,7 +540,7 @@ def _calibration(edition: Edition) -> None:
             defaults={"held_on": held_on, "reference": reference, "contact": "Enregistrement de l'appel, 4 min."},
         )
         for agency in AGENCIES:
-            prefix = "TQ" if agency["slug"] == "terrain-qualite" else "CM"
+            prefix = agency_prefix(agency["slug"])
             for k in range(1, SHOPPERS_PER_AGENCY + 1):
                 shopper = f"{prefix}-{k:02d}"
                 harsh = shopper == HARSH_SHOPPER.get(edition.year)
