@@ -296,11 +296,17 @@ def receipt_payload(receipt: dict) -> bytes:
 
 def sign_receipt(fingerprints: Sequence[str], *, at: dt.datetime | None = None) -> dict:
     """A signed receipt for a batch whose fingerprints (hex) are given in the order sent."""
+    return sign_root(len(fingerprints), batch_root(fingerprints), at=at)
+
+
+def sign_root(count: int, root: str, *, at: dt.datetime | None = None) -> dict:
+    """A signed receipt for ``count`` fingerprints whose tree hash (hex) is ``root``: a streamed import
+    keeps the root incrementally (merkle.TreeHasher) rather than every fingerprint."""
     ring = key_ring()
     signed_at = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     receipt = {
-        "count": len(fingerprints),
-        "root": batch_root(fingerprints),
+        "count": count,
+        "root": root,
         "signed_at": signed_at,
         "key_id": ring.key_id,
     }

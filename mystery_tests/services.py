@@ -23,7 +23,7 @@ from .fields import CONTENT_ATTRIBUTES
 from .grid import default_grid
 from .merkle import TreeHasher
 from .models import Agency, AgencyMembership, Campaign, Criterion, ImportJob, TestResult, UploadReceipt
-from .provenance import b64url, fingerprint_of, key_ring, receipt_payload, sign_receipt
+from .provenance import fingerprint_of, sign_receipt, sign_root
 from .signals import inputs_changed
 from .validation import CampaignContext, CleanResult, capped, test_score, validate_items
 from .writers import CHUNK, writer_for
@@ -90,7 +90,6 @@ def results_upload(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
     import_job: ImportJob | None = None,
-    before_commit: Callable[[dict], None] | None = None,
 ) -> dict:
     """Store a batch of test results for ``campaign``, all or nothing (API.md "A test result").
 
@@ -100,9 +99,6 @@ def results_upload(
     ``CampaignLocked`` when the campaign refuses results, ``ResultsInvalid`` listing every problem
     otherwise. Idempotent: results are keyed by (agency, external_id); the same content again is
     unchanged, different content replaces the stored version (kept in the history, exclusion kept).
-    ``before_commit`` is called with the counts inside the write transaction, last: what it writes
-    commits with the results, and an exception it raises stores nothing (a file import records its
-    success there, or finds the job already failed by the sweep).
     """
     reason = campaign_lock_reason(campaign)
     if reason:
@@ -127,9 +123,8 @@ def results_upload(
             _write(campaign, plan, user)
             if plan.category_ids:
                 inputs_changed.send(sender=TestResult, category_ids=plan.category_ids, reason="results uploaded")
-            counts = {**plan.counts(), "receipt": _receipt(campaign, cleaned, user, import_job)}
-            if before_commit is not None:
-                before_commit(counts)
+            receipt = sign_receipt([clean.fingerprint for clean in cleaned])
+            counts = {**plan.counts(), "receipt": _keep_receipt(campaign, receipt, user, import_job)}
     if progress is not None:
         progress(len(items))
     return counts
@@ -190,12 +185,9 @@ class StreamedUpload:
         """After the last chunk without error: the receipt and the recompute's signal; the counts."""
         if self.category_ids:
             inputs_changed.send(sender=TestResult, category_ids=self.category_ids, reason="results uploaded")
-        # The receipt of sign_receipt, its count and root those of the whole file (no fingerprint list kept).
-        receipt = {**sign_receipt([]), "count": self._root.count, "root": self._root.root().hex()}
-        receipt["signature"] = b64url(key_ring().private.sign(receipt_payload(receipt)))
-        user = self.user if self.user is not None and self.user.is_authenticated else None
-        UploadReceipt.objects.create(campaign_id=self.campaign.pk, import_job=self.import_job, user=user, **receipt)
-        return {**self.counts, "receipt": receipt}
+        # The count and root of the whole file, kept incrementally (no fingerprint list kept).
+        receipt = sign_root(self._root.count, self._root.root().hex())
+        return {**self.counts, "receipt": _keep_receipt(self.campaign, receipt, self.user, self.import_job)}
 
 
 def _fingerprint(campaign: Campaign, context: CampaignContext, cleaned: list[CleanResult]) -> None:
@@ -207,9 +199,8 @@ def _fingerprint(campaign: Campaign, context: CampaignContext, cleaned: list[Cle
         clean.fingerprint = fingerprint_of(clean, agency=agency, brand=entry.brand_slug, category=entry.category_slug)
 
 
-def _receipt(campaign: Campaign, cleaned: list[CleanResult], user, import_job: ImportJob | None) -> dict:
-    """Sign and keep the receipt of an accepted batch (in the upload's transaction: no receipt without results)."""
-    receipt = sign_receipt([clean.fingerprint for clean in cleaned])
+def _keep_receipt(campaign: Campaign, receipt: dict, user, import_job: ImportJob | None) -> dict:
+    """Keep the signed receipt of an accepted batch (in the upload's transaction: no receipt without results)."""
     UploadReceipt.objects.create(
         campaign_id=campaign.pk,
         import_job=import_job,
