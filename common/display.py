@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import formats
 from django.utils.translation import gettext, gettext_lazy
@@ -126,6 +127,13 @@ def format_date(value: Any, format_name: str = "DATE_FORMAT", *, empty: str = ""
     if value is None or value == "":
         return empty
     return formats.date_format(value, format_name, use_l10n=True)
+
+
+def format_local(moment: Any, time_zone: str, format_name: str = "DATETIME_FORMAT", *, empty: str = "") -> str:
+    """An aware moment as read in ``time_zone`` (an edition's), in the active language's ``format_name``."""
+    if moment is None:
+        return empty
+    return format_date(moment.astimezone(ZoneInfo(time_zone)), format_name)
 
 
 def with_colon(label: Any) -> str:

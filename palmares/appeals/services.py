@@ -18,7 +18,6 @@ import os
 import uuid
 from collections.abc import Iterable
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -26,9 +25,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.display import format_local
 from common.permissions import is_organiser
 from election.models import BrandMembership, Category, Edition
 from mystery_tests.models import AgencyMembership, TestResult
@@ -87,7 +87,7 @@ class AppealConflict(AppealError):
 
 def _local(edition: Edition, moment: dt.datetime) -> str:
     """A moment as the edition's public reads it: its own time zone, the active language's format."""
-    return formats.date_format(timezone.localtime(moment, ZoneInfo(edition.time_zone)), "DATETIME_FORMAT")
+    return format_local(moment, edition.time_zone)
 
 
 def appeal_window_problem(*, edition: Edition, now: dt.datetime | None = None) -> str | None:

@@ -9,14 +9,13 @@ while the current tree hash differs from the signed-off one (publication.service
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
+from common.display import format_local
 from election.models import Edition
 from mystery_tests.models import TestResult
 from palmares.models import Audit
@@ -39,8 +38,7 @@ class TreeChange:
 
     @property
     def when(self) -> str:
-        local = self.since.astimezone(zoneinfo.ZoneInfo(self.time_zone))
-        return date_format(local, "DATETIME_FORMAT")
+        return format_local(self.since, self.time_zone)
 
     def _said(self, unknown: str, counted: str) -> str:
         """The change in words: ``unknown`` when no test's history names it (e.g. an entry withdrawn)."""

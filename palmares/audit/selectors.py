@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common.display import format_local
 from election.models import Edition
 from mystery_tests.selectors import criterion_labels
 from palmares.models import Appeal, Audit, AuditCheck, Publication
@@ -68,7 +69,7 @@ def audit_progress(*, edition: Edition) -> str:
     if audit is None:
         return _("The auditor has not drawn the sample yet.")
     return _("Sample drawn on %(date)s: %(checked)d of %(drawn)d drawn tests checked, not signed off yet.") % {
-        "date": date_format(audit.drawn_at.astimezone(zoneinfo.ZoneInfo(edition.time_zone)).date(), "DATE_FORMAT"),
+        "date": format_local(audit.drawn_at, edition.time_zone, "DATE_FORMAT"),
         "checked": audit.checked,
         "drawn": audit.drawn,
     }

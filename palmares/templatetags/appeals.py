@@ -1,11 +1,9 @@
 """The scorecard's "Appeal this test" links (the scorecard view belongs to the portal; this tag
 adds the appeal state to its tests table without a query per row)."""
 
-from zoneinfo import ZoneInfo
-
 from django import template
-from django.utils import formats, timezone
 
+from common.display import format_local
 from common.permissions import is_organiser
 from palmares.appeals.selectors import open_appeals_by_result
 from palmares.appeals.services import appeal_window_open
@@ -32,7 +30,5 @@ def appeal_state(context, entry, tests) -> dict:
     edition = entry.category.edition
     open_appeals = open_appeals_by_result(entry=entry)
     appealable = frozenset(t["id"] for t in tests if not t["excluded"] and t["id"] not in open_appeals)
-    closes_at = formats.date_format(
-        timezone.localtime(edition.appeals_close_at, ZoneInfo(edition.time_zone)), "DATETIME_FORMAT"
-    )
+    closes_at = format_local(edition.appeals_close_at, edition.time_zone)
     return {"window_open": True, "appealable": appealable, "open": open_appeals, "closes_at": closes_at}
