@@ -27,17 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django  # noqa: E402 -- the project on sys.path first
+from bench.common import rolled_back, setup_django  # noqa: E402 -- the project on sys.path first
 
 TARGET_RATIO = 1.5
 SIZES = {
     "full": {"scorecards": 60, "certificates": 10, "entries": 7},
     "smoke": {"scorecards": 1, "certificates": 1, "entries": 1},
 }
-
-
-class _Done(Exception):
-    """Carries the rows out of the benchmark's transaction, which is rolled back."""
 
 
 def _timed(fn):
@@ -117,7 +113,8 @@ def _render_floor(html: str, count: int) -> float:
 
 
 def _measure(sizes: dict) -> list[dict]:
-    from django.db import connection, transaction
+    """The rows; run inside a transaction that ``rolled_back`` undoes."""
+    from django.db import connection
 
     from bench.bench_certificates import _edition_with_laureates as edition_with_laureates
     from bench.bench_portal import _free_year
@@ -126,84 +123,83 @@ def _measure(sizes: dict) -> list[dict]:
     from palmares.portal.services import report_html, report_pdf
     from tests.support.world import SEASON_BRANDS, season
 
-    with transaction.atomic():
-        _, _, entries = season(year=_free_year(), entries=min(sizes["entries"], len(SEASON_BRANDS)), published=True)
-        certificates = certificates_issue(publication=edition_with_laureates(sizes["certificates"]))
-        # Warm both paths (WeasyPrint's import, fonts) and learn the sizes the floor must match.
-        card = scorecard_for(entry=entries[0])
-        card_pages, card_chars = _text(report_pdf(card=card, language="fr"))
-        html = report_html(card=card, language="fr")
-        card_rows, card_cells = html.count("<tr"), html.count("<td") + html.count("<th")
-        certificate_render(certificate=certificates[0], force=True)
-        certificates[0].refresh_from_db()
-        certificate_pages, certificate_chars = _text(certificates[0].file.read())
-        scorecard_floor = floor_html(pages=card_pages, chars=card_chars, rows=card_rows, cells=card_cells)
-        certificate_floor = floor_html(pages=certificate_pages, chars=certificate_chars, landscape=True)
-        _render_floor(scorecard_floor, 1)
+    _, _, entries = season(year=_free_year(), entries=min(sizes["entries"], len(SEASON_BRANDS)), published=True)
+    certificates = certificates_issue(publication=edition_with_laureates(sizes["certificates"]))
+    # Warm both paths (WeasyPrint's import, fonts) and learn the sizes the floor must match.
+    card = scorecard_for(entry=entries[0])
+    card_pages, card_chars = _text(report_pdf(card=card, language="fr"))
+    html = report_html(card=card, language="fr")
+    card_rows, card_cells = html.count("<tr"), html.count("<td") + html.count("<th")
+    certificate_render(certificate=certificates[0], force=True)
+    certificates[0].refresh_from_db()
+    certificate_pages, certificate_chars = _text(certificates[0].file.read())
+    scorecard_floor = floor_html(pages=card_pages, chars=card_chars, rows=card_rows, cells=card_cells)
+    certificate_floor = floor_html(pages=certificate_pages, chars=certificate_chars, landscape=True)
+    _render_floor(scorecard_floor, 1)
 
-        def floor() -> float:
-            return _render_floor(scorecard_floor, sizes["scorecards"]) + _render_floor(
-                certificate_floor, sizes["certificates"]
-            )
-
-        def work() -> tuple[float, float]:
-            started = time.perf_counter()
-            for i in range(sizes["scorecards"]):
-                entry = entries[i % len(entries)]
-                report_pdf(card=scorecard_for(entry=entry), language=("fr", "en")[i % 2])
-            scorecards = time.perf_counter() - started
-            for certificate in certificates[: sizes["certificates"]]:
-                certificate_render(certificate=certificate, force=True)
-            return scorecards, time.perf_counter() - started - scorecards
-
-        sql: list[float] = []
-
-        def timed_sql(execute, *args):
-            started = time.perf_counter()
-            try:
-                return execute(*args)
-            finally:
-                sql.append(time.perf_counter() - started)
-
-        _, before, before_cpu = _timed(floor)
-        with connection.execute_wrapper(timed_sql):
-            (scorecards, certs), _, work_cpu = _timed(work)
-        _, after, after_cpu = _timed(floor)
-        profile = profile_section(
-            lambda: report_pdf(card=scorecard_for(entry=entries[0]), language="fr"),
-            f"the slowest remaining path, a scorecard PDF ({len(card['tests'])} tests, {card_pages} pages), card "
-            "computed afresh",
+    def floor() -> float:
+        return _render_floor(scorecard_floor, sizes["scorecards"]) + _render_floor(
+            certificate_floor, sizes["certificates"]
         )
-        floor_s = statistics.mean([before, after])
-        floor_cpu = statistics.mean([before_cpu, after_cpu])
-        total = scorecards + certs
-        # The verdict is on cost, not wall time: this process's CPU seconds plus the time its queries took (the
-        # database's share); the floor has no query. On this shared machine the wall time stretches by the load
-        # of the moment, unequally between the floor's runs and the work's (see the notes).
-        cost = work_cpu + sum(sql)
-        rows = [
-            {
-                "name": f"an edition's {sizes['scorecards']} scorecard PDFs and {sizes['certificates']} certificates",
-                "value": round(cost, 1),
-                "unit": "CPU s",
-                "floor": f"{floor_cpu:.1f} CPU s ({before_cpu:.1f} and {after_cpu:.1f})",
-                "ratio": round(cost / floor_cpu, 2),
-                "target": f"≤ {TARGET_RATIO} × the floor",
-                "met": cost / floor_cpu <= TARGET_RATIO,
-                "baseline": f"as many WeasyPrint renders of a fixed plain page of equal size ({card_pages} A4 pages, "
-                f"{card_rows} table rows of {card_cells} cells, {card_chars} characters in all; "
-                f"{certificate_pages} A4 landscape page of {certificate_chars})",
-                "notes": f"cost = CPU of the process {work_cpu:.1f} s + its {len(sql)} queries {sum(sql):.1f} s; wall "
-                f"time: work {total:.1f} s against the floor's {floor_s:.1f} s ({before:.1f} and {after:.1f} s), ratio "
-                f"{total / floor_s:.2f} (the load of the moment); scorecards {scorecards:.1f} s wall "
-                f"({scorecards / sizes['scorecards']:.2f} s each, card computed afresh, {len(card['tests'])} tests, "
-                f"{card_pages} pages, over {len(entries)} entries, fr and en), certificates {certs:.1f} s wall "
-                f"({certs / sizes['certificates']:.2f} s each, {certificate_pages} page, facts read, file stored); "
-                "profile in the section below",
-                "section": profile,
-            }
-        ]
-        raise _Done(rows)
+
+    def work() -> tuple[float, float]:
+        started = time.perf_counter()
+        for i in range(sizes["scorecards"]):
+            entry = entries[i % len(entries)]
+            report_pdf(card=scorecard_for(entry=entry), language=("fr", "en")[i % 2])
+        scorecards = time.perf_counter() - started
+        for certificate in certificates[: sizes["certificates"]]:
+            certificate_render(certificate=certificate, force=True)
+        return scorecards, time.perf_counter() - started - scorecards
+
+    sql: list[float] = []
+
+    def timed_sql(execute, *args):
+        started = time.perf_counter()
+        try:
+            return execute(*args)
+        finally:
+            sql.append(time.perf_counter() - started)
+
+    _, before, before_cpu = _timed(floor)
+    with connection.execute_wrapper(timed_sql):
+        (scorecards, certs), _, work_cpu = _timed(work)
+    _, after, after_cpu = _timed(floor)
+    profile = profile_section(
+        lambda: report_pdf(card=scorecard_for(entry=entries[0]), language="fr"),
+        f"the slowest remaining path, a scorecard PDF ({len(card['tests'])} tests, {card_pages} pages), card "
+        "computed afresh",
+    )
+    floor_s = statistics.mean([before, after])
+    floor_cpu = statistics.mean([before_cpu, after_cpu])
+    total = scorecards + certs
+    # The verdict is on cost, not wall time: this process's CPU seconds plus the time its queries took (the
+    # database's share); the floor has no query. On this shared machine the wall time stretches by the load
+    # of the moment, unequally between the floor's runs and the work's (see the notes).
+    cost = work_cpu + sum(sql)
+    rows = [
+        {
+            "name": f"an edition's {sizes['scorecards']} scorecard PDFs and {sizes['certificates']} certificates",
+            "value": round(cost, 1),
+            "unit": "CPU s",
+            "floor": f"{floor_cpu:.1f} CPU s ({before_cpu:.1f} and {after_cpu:.1f})",
+            "ratio": round(cost / floor_cpu, 2),
+            "target": f"≤ {TARGET_RATIO} × the floor",
+            "met": cost / floor_cpu <= TARGET_RATIO,
+            "baseline": f"as many WeasyPrint renders of a fixed plain page of equal size ({card_pages} A4 pages, "
+            f"{card_rows} table rows of {card_cells} cells, {card_chars} characters in all; "
+            f"{certificate_pages} A4 landscape page of {certificate_chars})",
+            "notes": f"cost = CPU of the process {work_cpu:.1f} s + its {len(sql)} queries {sum(sql):.1f} s; wall "
+            f"time: work {total:.1f} s against the floor's {floor_s:.1f} s ({before:.1f} and {after:.1f} s), ratio "
+            f"{total / floor_s:.2f} (the load of the moment); scorecards {scorecards:.1f} s wall "
+            f"({scorecards / sizes['scorecards']:.2f} s each, card computed afresh, {len(card['tests'])} tests, "
+            f"{card_pages} pages, over {len(entries)} entries, fr and en), certificates {certs:.1f} s wall "
+            f"({certs / sizes['certificates']:.2f} s each, {certificate_pages} page, facts read, file stored); "
+            "profile in the section below",
+            "section": profile,
+        }
+    ]
+    return rows
 
 
 def run(size: str = "full") -> list[dict]:
@@ -212,15 +208,11 @@ def run(size: str = "full") -> list[dict]:
 
     sizes = SIZES["smoke" if size == "smoke" else "full"]
     with tempfile.TemporaryDirectory(prefix="bench-pdfs-") as media, override_settings(MEDIA_ROOT=media):
-        try:
-            _measure(sizes)
-        except _Done as done:
-            rows = done.args[0]
-            if size == "smoke":
-                for row in rows:
-                    row["met"] = None
-            return rows
-    raise RuntimeError("the benchmark did not complete")
+        rows = rolled_back(lambda: (sizes,), _measure)
+    if size == "smoke":
+        for row in rows:
+            row["met"] = None
+    return rows
 
 
 if __name__ == "__main__":
