@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from common.admin import ExtraPagesAdmin, page_link
+from common.admin import ExtraPagesAdmin, count_column, page_link
 from election.channels import channel_label
 from election.models import Edition
 
@@ -46,9 +47,10 @@ class CalibrationRoundAdmin(ExtraPagesAdmin, admin.ModelAdmin):
     readonly_fields = ["season_link", "import_link"]
     fields = ["edition", "channel", "title", "held_on", "contact", "reference", ("import_link", "season_link")]
 
-    @admin.display(description=_("ratings"))
-    def n_ratings(self, obj: CalibrationRound) -> int:
-        return obj.ratings.count()
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_ratings_count=Count("ratings"))
+
+    n_ratings = count_column("n_ratings_count", _("ratings"))  # one query for the list, not one per round
 
     @admin.display(description=_("agreement over the season"))
     def season_link(self, obj: CalibrationRound) -> str:
