@@ -262,10 +262,11 @@ def run(size: str = "full") -> list[dict]:
 
     postgres = connection.vendor == "postgresql"
     full = size == "full"
-    media = tempfile.mkdtemp(prefix="awards-bench-import-media-")
     small_n, large_n = SIZES["full" if full else "smoke"]
-    small = _one_size(small_n, media, postgres)
-    large = _one_size(large_n, media, postgres)
+    # The uploaded files land in MEDIA_ROOT (the import keeps its file): a directory removed at the end.
+    with tempfile.TemporaryDirectory(prefix="awards-bench-import-media-") as media:
+        small = _one_size(small_n, media, postgres)
+        large = _one_size(large_n, media, postgres)
     profile, profile_text = _profile(PROFILE_ROWS["full" if full else "smoke"])
 
     where = "Celery worker (solo pool)" if postgres else "gunicorn worker (eager task)"
