@@ -71,7 +71,9 @@ def audit_edition(request: HttpRequest, edition_id: int) -> HttpResponse:
     action = posted.get("action") if posted else None
     current = changes.current_tree_hash(edition=edition)
     change = changes.covered(audit, current=current) if audit is not None else None
-    since_draw = changes.since_draw(audit, current=current) if audit is not None else None
+    # Before the sign-off what the audit covers is the draw: the same change, not counted twice.
+    signed = audit is not None and audit.signed_off_at is not None
+    since_draw = changes.since_draw(audit, current=current) if signed else change
     forms = {
         "draw": DrawForm(posted if action == "draw" else None),
         "redraw": RedrawForm(
