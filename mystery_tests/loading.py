@@ -322,13 +322,10 @@ def _grid_labels(label: str | None, labels: dict | None, language: str, default:
 def _check_items(c: _Checker, data: dict, kind: str, label: str, language: str = "fr") -> list[dict]:
     items = []
     seen: dict = {}
-    allowed, required = ITEM_KEYS[kind]
-    for i, item in enumerate(_list(c, data, kind)):
-        path = f"{kind}[{i}]"
-        if not c.keys(item, path, allowed, required):
-            continue
+    named_by_language = "names" in ITEM_KEYS[kind][0]
+    for path, item in _keyed_items(c, data, kind):
         slug = c.slug(item, "slug", f"{path}.slug")
-        if "names" in allowed:
+        if named_by_language:
             named = _item_names(c, item, path, language) or {}
         else:
             named = {"name": c.text(item, "name", f"{path}.name")}
