@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mystery_tests.models import ImportJob, TestResult
 from tests.conftest import token_client
-from tests.support.workers import services_only, wait_until
+from tests.support.workers import wait_until
 from tests.support.world import csv_bytes, iworld, row  # noqa: F401  (fixtures)
 
-pytestmark = services_only
+pytestmark = pytest.mark.services
 
 
 def _wait_finished(client, location: str) -> dict:

@@ -31,10 +31,10 @@ from django.db.models import F
 from mystery_tests import imports
 from mystery_tests.models import ImportJob, TestResult
 from mystery_tests.services import agency_api_token
-from tests.support.workers import gunicorn, private_redis, services_only, wait_until, worker
+from tests.support.workers import gunicorn, private_redis, wait_until, worker
 from tests.support.world import HEADER, csv_bytes, iworld, row  # noqa: F401  (fixture)
 
-pytestmark = [*services_only, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def _sparse_workbook() -> bytes:

@@ -37,7 +37,7 @@ from scoring.models import CategoryRanking, EntryScore
 from scoring.selectors import preview_edition, rankings_for
 from tests.conftest import upload_counts
 from tests.support import factories
-from tests.support.workers import free_port, gunicorn, needs_services, private_redis, wait_until, worker
+from tests.support.workers import free_port, gunicorn, private_redis, wait_until, worker
 
 
 @dataclass
@@ -166,7 +166,7 @@ def _stored_scores(edition: Edition) -> list[tuple]:
     )
 
 
-@needs_services
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_two_agencies_uploading_into_the_same_categories_at_once_lose_nothing(tmp_path):
     world = _world()
@@ -194,7 +194,7 @@ def test_two_agencies_uploading_into_the_same_categories_at_once_lose_nothing(tm
     assert [c["contested"] for c in stored["categories"]] == [True, True]
 
 
-@needs_services
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_same_payload_sent_three_times_at_once_is_stored_once(tmp_path):
     world = _world()
@@ -217,7 +217,7 @@ def test_same_payload_sent_three_times_at_once_is_stored_once(tmp_path):
     _assert_stored_equals_fresh(world.edition)
 
 
-@needs_services
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_while_storing_a_recompute_leaves_the_old_ranking_whole(tmp_path):
     world = _world()
@@ -261,7 +261,7 @@ def test_worker_killed_while_storing_a_recompute_leaves_the_old_ranking_whole(tm
     assert ResultEvent.objects.filter(kind="replaced").count() == len(_items(world, "A"))
 
 
-@needs_services
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_upload_while_redis_is_down_commits_and_the_sweep_catches_up(tmp_path):
     world = _world()

@@ -10,9 +10,9 @@ from scoring.models import CategoryRanking
 from scoring.selectors import rankings_for
 from tests.conftest import upload_counts
 from tests.support import factories
-from tests.support.workers import services_only, wait_until
+from tests.support.workers import wait_until
 
-pytestmark = services_only
+pytestmark = pytest.mark.services
 
 
 def _wait_fresh(edition, predicate, timeout=90.0):

@@ -21,26 +21,10 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
-
-services_only = [
-    pytest.mark.services,
-    pytest.mark.skipif(
-        not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")),
-        reason="needs REDIS_URL and a PostgreSQL DATABASE_URL",
-    ),
-]
-
-
-def needs_services(test):
-    """Mark one test as needing the real services (for modules mixing them with plain tests)."""
-    for mark in reversed(services_only):
-        test = mark(test)
-    return test
 
 
 def child_database_url() -> str:

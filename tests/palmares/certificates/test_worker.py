@@ -8,9 +8,9 @@ from palmares.certificates.services import certificates_issue
 from palmares.models import Certificate
 from tests.support import factories
 from tests.support.certificates import make_publication
-from tests.support.workers import services_only, wait_until
+from tests.support.workers import wait_until
 
-pytestmark = services_only
+pytestmark = pytest.mark.services
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,10 +3,10 @@
 import pytest
 from django.test import Client
 
-from tests.support.workers import services_only, wait_until
+from tests.support.workers import wait_until
 from tests.support.world import small_world
 
-pytestmark = services_only
+pytestmark = pytest.mark.services
 
 
 @pytest.mark.django_db(transaction=True)

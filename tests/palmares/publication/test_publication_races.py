@@ -26,7 +26,7 @@ from mystery_tests.services import CampaignLocked, ResultsInvalid, grid_recomput
 from palmares.appeals import services as appeal_services
 from tests.support import factories
 from tests.support.appeals import build_world
-from tests.support.workers import needs_services, wait_until
+from tests.support.workers import wait_until
 from tests.support.world import result, world  # noqa: F401  (world is a fixture)
 
 pytestmark = pytest.mark.usefixtures("in_english")
@@ -188,7 +188,7 @@ def _race(edition_id: int, action: Callable[[], object], inside: Callable[[], No
     return attempt
 
 
-@needs_services
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_exclusion_racing_publication_waits_then_is_refused(world, organiser):
     results_upload(campaign=world.campaign_a, items=[result(world.entries["banque-1"], 1)])
@@ -203,7 +203,7 @@ def test_exclusion_racing_publication_waits_then_is_refused(world, organiser):
     assert TestResult.objects.get().excluded is False
 
 
-@needs_services
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_withdrawal_racing_publication_waits_then_is_refused(world):
     entries = [Entry.objects.select_related("category__edition").get(pk=world.entries["banque-1"].pk)]
@@ -214,7 +214,7 @@ def test_withdrawal_racing_publication_waits_then_is_refused(world):
     assert Entry.objects.get(pk=entries[0].pk).status == "registered"
 
 
-@needs_services
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_appeal_accept_racing_publication_waits_then_is_refused(organiser):
     w = build_world()
@@ -226,7 +226,7 @@ def test_appeal_accept_racing_publication_waits_then_is_refused(organiser):
     assert TestResult.objects.get(pk=w.appealed.pk).excluded is False
 
 
-@needs_services
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_uploads_of_two_agencies_never_exceed_the_quota(world):
     Edition.objects.filter(pk=world.edition.pk).update(quota_phone=3)
