@@ -150,7 +150,8 @@ class ProgressLine:
 
 def plan_progress(campaign: Campaign, *, today: dt.date, seed: int = 0) -> dict:
     """Progress against the plan, week by week, for each entry (all channels together): planned and done
-    per week; an entry is behind when, by the end of the current week, it has done fewer tests than planned."""
+    per week; an entry is behind when, by the end of the current week, it has done fewer tests than planned.
+    ``plan`` and ``entries`` are the plan it was measured against and its entries (built once)."""
     edition = campaign.edition
     entries = campaign_entries(campaign)
     plan = campaign_plan(campaign, seed=seed, entries=entries)
@@ -186,6 +187,8 @@ def plan_progress(campaign: Campaign, *, today: dt.date, seed: int = 0) -> dict:
         "current_week": current,
         "lines": lines,
         "behind": [line for line in lines if line.behind],
+        "plan": plan,
+        "entries": entries,
     }
 
 

@@ -144,10 +144,9 @@ def agency_plan(request: HttpRequest, pk: int) -> HttpResponse:
     seed = _seed(request)
     today = timezone.localdate(timezone=ZoneInfo(edition.time_zone))
     progress = fieldwork.plan_progress(campaign, today=today, seed=seed)
-    entries = [line.entry for line in progress["lines"]]
-    plan = fieldwork.campaign_plan(campaign, seed=seed, entries=entries)
+    plan = progress.pop("plan")  # the plan progress was measured against: not built a second time
     week = progress["current_week"] or 1
-    this_week = [row for row in fieldwork.plan_rows(plan, entries) if row["week"] == week]
+    this_week = [row for row in fieldwork.plan_rows(plan, progress.pop("entries")) if row["week"] == week]
     context = {
         "campaign": campaign,
         "edition": edition,
