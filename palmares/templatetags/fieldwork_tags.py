@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
+from common.display import display_score
 from election.models import Entry
 from mystery_tests.fieldwork import entry_spread
 
@@ -17,7 +18,12 @@ def _weekday_names() -> list[str]:
 
 
 def _rows(pairs, total: int) -> list[dict]:
-    return [{"label": label, "n": n, "pct": round(100 * n / total) if total else 0} for label, n in pairs]
+    # §10 rounding (half up, common.display): 1 test of 8 reads 13 %, never round()'s banker's 12.
+    return [{"label": label, "n": n, "pct": _share(n, total)} for label, n in pairs]
+
+
+def _share(n: int, total: int) -> int:
+    return int(display_score(100 * n / total, 0)) if total else 0
 
 
 @register.simple_tag

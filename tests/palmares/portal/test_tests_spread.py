@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from mystery_tests.models import TestResult
+from palmares.templatetags.fieldwork_tags import _rows
 from tests.support.world import small_world
 
 pytestmark = pytest.mark.django_db
@@ -25,3 +26,11 @@ def test_scorecard_shows_how_the_tests_were_spread_without_shopper_codes():
     assert 'data-testid="tests-spread"' in text
     assert "How your tests were spread" in text
     assert "SECRET-SH" not in text
+
+
+def test_spread_shares_round_half_up_as_every_displayed_figure():
+    # Act: 1 test of 8 is 12.5 %, 3 of 8 is 37.5 %
+    rows = _rows([("a", 1), ("b", 3), ("c", 4)], 8)
+
+    # Assert: half up (§10), not round()'s half-to-even (12, 38)
+    assert [row["pct"] for row in rows] == [13, 38, 50]
