@@ -150,7 +150,7 @@ class CampaignAdmin(ExtraPagesAdmin, admin.ModelAdmin):
             "weeks": found["weeks"],
             "slots": found["slots"],
             "scenarios": found["scenarios"],
-            "share": f"{(campaign.edition.max_shopper_share * 100).normalize():f} %",
+            "share": fieldwork.share_text(campaign.edition.max_shopper_share),
         }
         return TemplateResponse(request, "admin/mystery_tests/campaign/balance.html", context)
 

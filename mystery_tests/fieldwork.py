@@ -242,6 +242,11 @@ def entry_spread(entry: Entry) -> dict | None:
     }
 
 
+def share_text(share) -> str:
+    """The edition's ``max_shopper_share``, 0.200 as "20 %", 0.125 as "12.5 %" (the plan page, the balance page)."""
+    return f"{(share * 100).normalize():f} %"
+
+
 def balance_problem_labels() -> dict[str, str]:
     return {
         "weeks": _("weeks uneven"),

@@ -125,11 +125,6 @@ def _columns(campaign: Campaign) -> dict:
     }
 
 
-def share_text(share) -> str:
-    """0.200 as "20 %", 0.125 as "12.5 %" (the share of one shopper)."""
-    return f"{(share * 100).normalize():f} %"
-
-
 def _seed(request: HttpRequest) -> int:
     raw = request.GET.get("seed", "0")
     return int(raw) if raw.isdigit() and len(raw) < 19 else 0
@@ -155,7 +150,7 @@ def agency_plan(request: HttpRequest, pk: int) -> HttpResponse:
         "week": week,
         "this_week": this_week,
         "planned_total": len(plan),
-        "share": share_text(edition.max_shopper_share),
+        "share": fieldwork.share_text(edition.max_shopper_share),
         **progress,
     }
     return render(request, "mystery_tests/agency_plan.html", context)
