@@ -32,6 +32,11 @@ import tempfile
 import time
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: the project's root on the path, as bench/run.py has it
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import setup_django, stop
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8149
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/awards_bench_public"
@@ -67,12 +72,7 @@ SIZES = {
 def prepare(categories: int, entries: int, country: str = "FR", year: int = YEAR) -> str:
     """Create and publish an edition unless it is already there, with its certificates (rows only, their
     PDFs are not what this measures); print its path and a certificate's verification path."""
-
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
+    setup_django()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -169,11 +169,7 @@ def show_history(shown: bool, countries: int, years: int) -> int:
     """Publish (``shown``) or withdraw every edition of the history but the benchmark's, as one UPDATE, and
     retire the kept pages (the public generation) so that the next server sees it; the number changed.
     A second run finds the history already made: its first phase must still have 1 published edition."""
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
+    setup_django()
     from election.models import Edition
     from palmares.models import Publication
     from palmares.publication.selectors import forget_live_publication
@@ -275,15 +271,6 @@ def _history(env: dict, sizes: dict, *, shown: bool) -> None:
     subprocess.run([*command, str(sizes["years"])], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def _load(base: str, pages: dict[str, str], seconds: int) -> dict[str, dict]:
     """Each page against the static file, in PAIRS runs of (static file, page) one right after the other, so
     that both see the same load on this shared machine: the page's figures are the medians of its runs, its
@@ -319,7 +306,7 @@ def _phase(env: dict, base: str, pages: dict[str, str], seconds: int) -> dict[st
         _wait(base + next(iter(pages.values())), process)
         return _load(base, pages, seconds)
     finally:
-        _stop(process)
+        stop(process)
 
 
 def _row(name: str, figure: dict, *, floor: str, ratio: float, target: str, met, baseline: str, notes: str) -> dict:
@@ -340,7 +327,6 @@ def run(size: str) -> list[dict]:
     sizes = SIZES["full" if size == "full" else "smoke"]
     if size == "full":
         database = os.environ.get("BENCH_PUBLIC_DATABASE_URL", DEFAULT_DATABASE_URL)
-        sys.path.insert(0, str(ROOT))
         from bench.common import ensure_postgres_database
 
         ensure_postgres_database(database)
