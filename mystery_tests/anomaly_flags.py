@@ -67,13 +67,17 @@ def edition_flags(edition: Edition) -> dict[int, dict[str, str]]:
 
 
 def request_flags(request, edition_ids) -> dict[int, dict[str, str]]:
-    """The flags of some editions, computed once per request."""
+    """The flags of some editions, computed once per request (the column asks for each row: an edition
+    already computed costs no query)."""
     cache = request.__dict__.setdefault("_fieldwork_flags", {})
-    merged: dict[int, dict[str, str]] = {}
-    for edition in Edition.objects.filter(pk__in=set(edition_ids)):
-        if edition.pk not in cache:
+    wanted = set(edition_ids)
+    missing = wanted - cache.keys()
+    if missing:
+        for edition in Edition.objects.filter(pk__in=missing):
             cache[edition.pk] = edition_flags(edition)
-        merged.update(cache[edition.pk])
+    merged: dict[int, dict[str, str]] = {}
+    for pk in wanted & cache.keys():
+        merged.update(cache[pk])
     return merged
 
 
